@@ -1,0 +1,47 @@
+// SubmitUseCase runs a use case as one write job and hands its result to `reply` after the
+// transaction ended: a use case that failed rolled back alone; one that succeeded but whose
+// commit failed is reported as kUnavailable, since nothing of it was kept.
+#pragma once
+
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+
+#include "common/result.h"
+#include "ports/store.h"
+
+namespace bo {
+
+template <class T>
+void SubmitUseCase(Store& store, std::function<Result<T>(WriteTx&)> use_case,
+                   std::function<void(Result<T>)> reply) {
+  auto slot = std::make_shared<std::optional<Result<T>>>();
+  store.Submit(WriteJob{
+      [slot, use_case = std::move(use_case)](WriteTx& tx) {
+        slot->emplace(use_case(tx));
+        return (*slot)->ok();
+      },
+      [slot, reply = std::move(reply)](bool committed) {
+        if (!slot->has_value()) {
+          reply(MakeError(ErrorCode::kUnavailable, "the store is not accepting writes"));
+        } else if (!committed && (*slot)->ok()) {
+          reply(MakeError(ErrorCode::kUnavailable, "the store could not commit the change"));
+        } else {
+          reply(std::move(**slot));
+        }
+      }});
+}
+
+// Runs a use case and waits for its result. For tools and tests; never on the writer thread or
+// an I/O thread.
+template <class T>
+Result<T> RunUseCase(Store& store, std::function<Result<T>(WriteTx&)> use_case) {
+  std::promise<Result<T>> promise;
+  auto future = promise.get_future();
+  SubmitUseCase<T>(store, std::move(use_case),
+                   [&promise](Result<T> result) { promise.set_value(std::move(result)); });
+  return future.get();
+}
+
+}  // namespace bo

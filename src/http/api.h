@@ -1,0 +1,122 @@
+// The boxoffice API: the routes of API.md and the middleware every request passes through
+// (routing, authentication, Idempotency-Key, metrics, access log, problem+json errors).
+//
+// Path of a request: HttpServer parses it and calls Api::Handle on an I/O thread. Api finds the
+// route, authenticates the caller and calls the route's handler. A handler decodes the body
+// (http/decode.h), then either reads through a StoreReader at once or submits a use case to the
+// store's writer (Api::Write); the answer comes back through the Call's respond, which records
+// metrics and the access log line.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+
+#include "app/idempotency.h"
+#include "app/services.h"
+#include "app/submit.h"
+#include "common/worker_pool.h"
+#include "crypto/jwt.h"
+#include "http/message.h"
+#include "http/metrics.h"
+#include "http/problem.h"
+#include "http/router.h"
+#include "ports/store.h"
+
+namespace bo {
+
+struct ApiOptions {
+  int access_token_ttl_seconds = 3600;
+  bool access_log = true;
+};
+
+class Api {
+ public:
+  // REQUIRES: every reference outlives the Api.
+  Api(Store& store, Services& services, const JwtCodec& jwt, WorkerPool& slow_pool,
+      Metrics& metrics, ApiOptions options);
+
+  // The HttpHandler of the server.
+  void Handle(HttpRequest&& request, Respond respond);
+
+  // Runs `use_case` on the store's writer and answers with `render(value)` (a 2xx response)
+  // or the error's problem+json. With an Idempotency-Key from an authenticated caller, the
+  // answer is stored with the change and replayed for a retry (see app/idempotency.h).
+  template <class T>
+  void Write(std::shared_ptr<Call> call, std::function<Result<T>(WriteTx&)> use_case,
+             std::function<HttpResponse(const T&)> render);
+
+  // Answers `call` with `result` rendered, or with its error.
+  template <class T>
+  static void Answer(Call& call, const Result<T>& result,
+                     const std::function<HttpResponse(const T&)>& render) {
+    call.respond(result.ok() ? render(result.value()) : ProblemResponse(result.error()));
+  }
+
+  Store& store() { return store_; }
+  Services& services() { return services_; }
+  const JwtCodec& jwt() const { return jwt_; }
+  WorkerPool& slow_pool() { return slow_pool_; }
+  Metrics& metrics() { return metrics_; }
+  const ApiOptions& options() const { return options_; }
+
+  // Requests accepted and not yet answered.
+  int in_flight() const { return in_flight_.load(); }
+
+ private:
+  void AddRoutes();
+  // Claims (user, key) for one attempt at a time; false if another attempt holds it.
+  bool ClaimIdempotencyKey(const std::string& slot);
+  void ReleaseIdempotencyKey(const std::string& slot);
+  void WriteIdempotent(std::shared_ptr<Call> call,
+                       std::function<Result<StoredResponse>(WriteTx&)> produce);
+
+  Store& store_;
+  Services& services_;
+  const JwtCodec& jwt_;
+  WorkerPool& slow_pool_;
+  Metrics& metrics_;
+  ApiOptions options_;
+  Router router_;
+  std::atomic<int> in_flight_{0};
+
+  std::mutex keys_mu_;
+  std::unordered_set<std::string> keys_in_flight_;
+};
+
+// Adapts a route function to a RouteHandler.
+inline RouteHandler Bind(Api& api, void (*route)(Api&, std::shared_ptr<Call>)) {
+  return [&api, route](std::shared_ptr<Call> call) { route(api, std::move(call)); };
+}
+
+// Route registration, one function per resource (http/routes_*.cc).
+void AddUserRoutes(Router& router, Api& api);
+void AddCatalogRoutes(Router& router, Api& api);
+void AddReservationRoutes(Router& router, Api& api);
+void AddWalletRoutes(Router& router, Api& api);
+void AddPaymentRoutes(Router& router, Api& api);
+void AddOperationRoutes(Router& router, Api& api);
+
+template <class T>
+void Api::Write(std::shared_ptr<Call> call, std::function<Result<T>(WriteTx&)> use_case,
+                std::function<HttpResponse(const T&)> render) {
+  const HttpRequest& req = call->request;
+  if (req.has_idempotency_key && call->principal) {
+    WriteIdempotent(call, [use_case = std::move(use_case),
+                           render = std::move(render)](WriteTx& tx) -> Result<StoredResponse> {
+      auto result = use_case(tx);
+      if (!result.ok()) return result.error();
+      HttpResponse r = render(result.value());
+      return StoredResponse{"", r.status, std::move(r.body)};
+    });
+    return;
+  }
+  SubmitUseCase<T>(store_, std::move(use_case),
+                   [call, render = std::move(render)](Result<T> result) {
+                     Answer<T>(*call, result, render);
+                   });
+}
+
+}  // namespace bo

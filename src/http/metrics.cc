@@ -1,0 +1,67 @@
+#include "http/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+namespace bo {
+namespace {
+
+prometheus::Counter& CounterOf(prometheus::Registry& r, const std::string& name,
+                               const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(r).Add({});
+}
+
+prometheus::Gauge& GaugeOf(prometheus::Registry& r, const std::string& name,
+                           const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(r).Add({});
+}
+
+}  // namespace
+
+Metrics::Metrics()
+    : Metrics(std::make_shared<prometheus::Registry>()) {}
+
+Metrics::Metrics(std::shared_ptr<prometheus::Registry> r)
+    : holds_seats(CounterOf(*r, "boxoffice_holds_seats_total", "Seated reservations created")),
+      holds_units(CounterOf(*r, "boxoffice_holds_units_total",
+                            "General-admission reservations created")),
+      holds_refused(CounterOf(*r, "boxoffice_holds_refused_total",
+                              "Reservations refused: seat unavailable or sold out")),
+      sales(CounterOf(*r, "boxoffice_sales_total", "Payments completed")),
+      tickets_issued(CounterOf(*r, "boxoffice_tickets_issued_total", "Tickets issued")),
+      cancellations(CounterOf(*r, "boxoffice_cancellations_total", "Reservations cancelled")),
+      expiries(CounterOf(*r, "boxoffice_expiries_total", "Holds expired")),
+      wallet_charges(CounterOf(*r, "boxoffice_wallet_charges_total", "Wallet charges")),
+      writer_queue_jobs(GaugeOf(*r, "boxoffice_store_writer_queue_jobs",
+                                "Write jobs waiting for the store's writer")),
+      writer_transactions(GaugeOf(*r, "boxoffice_store_transactions_committed",
+                                  "Transactions the store's writer committed")),
+      writer_jobs(GaugeOf(*r, "boxoffice_store_write_jobs", "Write jobs the store's writer ran")),
+      registry_(r),
+      requests_(prometheus::BuildCounter()
+                    .Name("boxoffice_http_requests_total")
+                    .Help("HTTP requests by route, method and status")
+                    .Register(*r)),
+      latency_(prometheus::BuildHistogram()
+                   .Name("boxoffice_http_request_duration_seconds")
+                   .Help("HTTP request latency by route, from parsed request to response")
+                   .Register(*r)) {}
+
+void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status,
+                             std::chrono::steady_clock::duration elapsed) {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+  requests_.Add({{"route", route}, {"method", method}, {"status", std::to_string(status)}})
+      .Increment();
+  latency_.Add({{"route", route}, {"method", method}}, kBuckets)
+      .Observe(std::chrono::duration<double>(elapsed).count());
+}
+
+std::string Metrics::Serialize() const {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry_->Collect());
+  return out.str();
+}
+
+}  // namespace bo
