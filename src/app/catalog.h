@@ -35,7 +35,7 @@ struct TicketTypeSpec {
 struct CreateScheduleCommand {
   std::string concert_id;
   UnixMs starts_at_ms = 0;
-  std::vector<SeatSpec> seats;  // REQUIRES: size <= kSeatsPerScheduleMax, no two alike
+  std::vector<SeatSpec> seats;               // REQUIRES: size <= kSeatsPerScheduleMax, no two alike
   std::vector<TicketTypeSpec> ticket_types;  // REQUIRES: size <= kTicketTypesPerScheduleMax
 };
 

@@ -21,8 +21,8 @@ Result<WalletTransaction> ChargeWallet(WriteTx& tx, Services& svc, std::string_v
   t.balance_after = *balance;
   t.created_at_ms = svc.clock.NowMs();
   tx.InsertWalletTransaction(t);
-  tx.AppendEvent(
-      Event{svc.ids.Next("evt"), kEventWalletCharged, t.created_at_ms, ToJson(t, &WriteWalletTransaction)});
+  tx.AppendEvent(Event{svc.ids.Next("evt"), kEventWalletCharged, t.created_at_ms,
+                       ToJson(t, &WriteWalletTransaction)});
   return t;
 }
 

@@ -25,8 +25,8 @@ Result<int> ExpireHolds(WriteTx& tx, Services& svc, std::string_view schedule_id
     }
     ReleaseInventory(tx, r);
     r.status = ReservationStatus::kExpired;
-    tx.AppendEvent(Event{svc.ids.Next("evt"), kEventReservationExpired, now_ms,
-                         ToJson(r, &WriteReservation)});
+    tx.AppendEvent(
+        Event{svc.ids.Next("evt"), kEventReservationExpired, now_ms, ToJson(r, &WriteReservation)});
     ++expired;
   }
   return expired;

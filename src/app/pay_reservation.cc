@@ -32,9 +32,9 @@ Result<Payment> PayReservation(WriteTx& tx, Services& svc, std::string_view user
   }
   if (!tx.TransitionReservation(r->id, ReservationStatus::kHeld, ReservationStatus::kPaid,
                                 ExpiryGuard::kBeforeExpiry, now_ms)) {
-    return MakeError(ErrorCode::kInvalidState,
-                     "reservation is " + std::string(ReservationStatusName(r->status)) +
-                         "; only a HELD reservation can be paid");
+    return MakeError(ErrorCode::kInvalidState, "reservation is " +
+                                                   std::string(ReservationStatusName(r->status)) +
+                                                   "; only a HELD reservation can be paid");
   }
   const auto balance = tx.DebitWallet(user_id, r->amount);
   if (!balance) {
@@ -72,7 +72,8 @@ Result<Payment> PayReservation(WriteTx& tx, Services& svc, std::string_view user
   debit.created_at_ms = now_ms;
   tx.InsertWalletTransaction(debit);
 
-  tx.AppendEvent(Event{svc.ids.Next("evt"), kEventPaymentCompleted, now_ms, ToJson(p, &WritePayment)});
+  tx.AppendEvent(
+      Event{svc.ids.Next("evt"), kEventPaymentCompleted, now_ms, ToJson(p, &WritePayment)});
   return p;
 }
 

@@ -7,7 +7,8 @@ namespace bo {
 Result<Reservation> ReserveSeats(WriteTx& tx, Services& svc, const ReserveSeatsCommand& cmd) {
   BO_ASSERT(!cmd.seat_ids.empty() && cmd.seat_ids.size() <= kSeatsPerReservationMax);
   const auto schedule = tx.FindSchedule(cmd.schedule_id);
-  if (!schedule) return MakeError(ErrorCode::kNotFound, "schedule " + cmd.schedule_id + " does not exist");
+  if (!schedule)
+    return MakeError(ErrorCode::kNotFound, "schedule " + cmd.schedule_id + " does not exist");
 
   const UnixMs now_ms = svc.clock.NowMs();
   Reservation r;
@@ -37,8 +38,8 @@ Result<Reservation> ReserveSeats(WriteTx& tx, Services& svc, const ReserveSeatsC
         return MakeError(ErrorCode::kNotFound,
                          "seat " + seat_id + " is not a seat of schedule " + cmd.schedule_id);
       }
-      return MakeError(ErrorCode::kSeatUnavailable, "seat " + seat_id + " is " +
-                                                        std::string(SeatStatusName(seat->status)));
+      return MakeError(ErrorCode::kSeatUnavailable,
+                       "seat " + seat_id + " is " + std::string(SeatStatusName(seat->status)));
     }
     r.amount += *price;
   }

@@ -23,10 +23,9 @@ Result<Reservation> ReserveTickets(WriteTx& tx, Services& svc, const ReserveTick
   }
   if (!taken) {
     const auto now_left = tx.FindTicketType(cmd.ticket_type_id);
-    return MakeError(ErrorCode::kSoldOut,
-                     "ticket type " + cmd.ticket_type_id + " has " +
-                         std::to_string(now_left ? now_left->available() : 0) + " left, " +
-                         std::to_string(cmd.quantity) + " asked");
+    return MakeError(ErrorCode::kSoldOut, "ticket type " + cmd.ticket_type_id + " has " +
+                                              std::to_string(now_left ? now_left->available() : 0) +
+                                              " left, " + std::to_string(cmd.quantity) + " asked");
   }
 
   const UnixMs now_ms = svc.clock.NowMs();

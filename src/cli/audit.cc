@@ -10,7 +10,8 @@ namespace bo {
 
 int Audit(const std::string& store, const std::string& data_dir) {
   try {
-    const std::string path = store.empty() ? DatabasePath(data_dir) : ResolveSqlitePath(store, data_dir);
+    const std::string path =
+        store.empty() ? DatabasePath(data_dir) : ResolveSqlitePath(store, data_dir);
     if (!std::filesystem::exists(path)) {
       std::fprintf(stderr, "audit: no store at %s\n", path.c_str());
       return 2;

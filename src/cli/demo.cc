@@ -41,7 +41,8 @@ bool LoadDemoCatalog(Store& store, Services& svc) {
         }
       }
       cmd.ticket_types.push_back(TicketTypeSpec{"Standing", 55'000, 100});
-      auto schedule = RunUseCase<Schedule>(store, [&](WriteTx& tx) { return CreateSchedule(tx, svc, cmd); });
+      auto schedule =
+          RunUseCase<Schedule>(store, [&](WriteTx& tx) { return CreateSchedule(tx, svc, cmd); });
       if (!schedule.ok()) throw std::runtime_error("demo: " + schedule.error().detail);
     }
     ++index;

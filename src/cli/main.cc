@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   s->add_option("--store", serve.store, "Store URL (default: SQLite in --data-dir)")
       ->envname("BOXOFFICE_STORE");
-  s->add_option("--redis", serve.redis, "Redis URL for the waiting room")->envname("BOXOFFICE_REDIS");
+  s->add_option("--redis", serve.redis, "Redis URL for the waiting room")
+      ->envname("BOXOFFICE_REDIS");
   s->add_option("--nats", serve.nats, "NATS URL for event delivery")->envname("BOXOFFICE_NATS");
   s->add_option("--hold-seconds", serve.hold_seconds, "How long a hold lasts before it expires")
       ->envname("BOXOFFICE_HOLD_SECONDS")

@@ -49,17 +49,20 @@ class Sweeper {
     for (int sweep = 1;; ++sweep) {
       {
         std::unique_lock lock(mu_);
-        if (cv_.wait_for(lock, std::chrono::milliseconds(kSweepIntervalMs), [this] { return stopping_; })) {
+        if (cv_.wait_for(lock, std::chrono::milliseconds(kSweepIntervalMs),
+                         [this] { return stopping_; })) {
           return;
         }
       }
-      auto expired = RunUseCase<int>(store_, [this](WriteTx& tx) { return ExpireHolds(tx, svc_, ""); });
+      auto expired =
+          RunUseCase<int>(store_, [this](WriteTx& tx) { return ExpireHolds(tx, svc_, ""); });
       if (expired.ok() && *expired > 0) {
         metrics_.expiries.Increment(*expired);
         spdlog::info("expired {} holds", *expired);
       }
       if (sweep % kPruneEverySweeps == 0) {
-        (void)RunUseCase<int>(store_, [this](WriteTx& tx) { return PruneIdempotencyKeys(tx, svc_); });
+        (void)RunUseCase<int>(store_,
+                              [this](WriteTx& tx) { return PruneIdempotencyKeys(tx, svc_); });
       }
     }
   }
@@ -104,8 +107,9 @@ void SetUpLogging(bool access_log) {
 int Serve(const ServeFlags& flags) {
   SetUpLogging(flags.access_log);
   if (!flags.redis.empty() || !flags.nats.empty()) {
-    spdlog::error("--redis and --nats are not supported by this build; the waiting room and "
-                  "event bus run in process");
+    spdlog::error(
+        "--redis and --nats are not supported by this build; the waiting room and "
+        "event bus run in process");
     return 2;
   }
   std::string host;
@@ -124,7 +128,8 @@ int Serve(const ServeFlags& flags) {
 
   try {
     const std::string db_path = ResolveSqlitePath(flags.store, flags.data_dir);
-    const std::string jwt_secret = ResolveJwtSecret(flags.jwt_secret, flags.data_dir, /*create=*/true);
+    const std::string jwt_secret =
+        ResolveJwtSecret(flags.jwt_secret, flags.data_dir, /*create=*/true);
     sqlite::SqliteStore store(sqlite::SqliteOptions{db_path, flags.batch_size_max});
     SystemClock clock;
     TimeOrderedIdGenerator ids(clock);
@@ -140,8 +145,9 @@ int Serve(const ServeFlags& flags) {
     HttpServerOptions options;
     options.host = host;
     options.port = port;
-    options.threads = flags.threads > 0 ? flags.threads
-                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    options.threads = flags.threads > 0
+                          ? flags.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     HttpServer server(options, [&api](HttpRequest&& r, Respond respond) {
       api.Handle(std::move(r), std::move(respond));
     });

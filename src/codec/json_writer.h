@@ -41,9 +41,7 @@ class JsonWriter {
   }
 
   // Appends already-encoded JSON as the next value.
-  void Raw(std::string_view json) {
-    w_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
-  }
+  void Raw(std::string_view json) { w_.RawValue(json.data(), json.size(), rapidjson::kObjectType); }
 
   std::string Take() { return std::string(buf_.GetString(), buf_.GetSize()); }
 

@@ -7,10 +7,10 @@
 
 namespace bo {
 
-std::string Base64Encode(std::string_view bytes);                  // standard, padded
-std::string Base64UrlEncode(std::string_view bytes);               // URL-safe, unpadded
-std::optional<std::string> Base64Decode(std::string_view text);    // standard, padding optional
-std::optional<std::string> Base64UrlDecode(std::string_view text); // URL-safe, padding optional
+std::string Base64Encode(std::string_view bytes);                   // standard, padded
+std::string Base64UrlEncode(std::string_view bytes);                // URL-safe, unpadded
+std::optional<std::string> Base64Decode(std::string_view text);     // standard, padding optional
+std::optional<std::string> Base64UrlDecode(std::string_view text);  // URL-safe, padding optional
 std::string HexEncode(std::string_view bytes);
 
 // HMAC-SHA256 of `message` keyed by `key`: 32 raw bytes.

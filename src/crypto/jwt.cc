@@ -37,7 +37,8 @@ std::string JwtCodec::Issue(const Principal& who, UnixMs now_ms, int ttl_seconds
 }
 
 Result<Principal> JwtCodec::Verify(std::string_view token, UnixMs now_ms) const {
-  if (token.empty() || token.size() > kJwtBytesMax) return Unauthenticated("token is empty or too long");
+  if (token.empty() || token.size() > kJwtBytesMax)
+    return Unauthenticated("token is empty or too long");
   const size_t dot1 = token.find('.');
   const size_t dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
@@ -74,7 +75,8 @@ Result<Principal> JwtCodec::Verify(std::string_view token, UnixMs now_ms) const 
   if (exp * 1000 <= now_ms) return Unauthenticated("token has expired");
   Principal who;
   std::string_view sub, name, grade, role;
-  if (p["sub"].get(sub) != simdjson::SUCCESS || sub.empty()) return Unauthenticated("token has no sub");
+  if (p["sub"].get(sub) != simdjson::SUCCESS || sub.empty())
+    return Unauthenticated("token has no sub");
   if (p["name"].get(name) != simdjson::SUCCESS) name = "";
   if (p["grade"].get(grade) != simdjson::SUCCESS) grade = "BASIC";
   if (p["role"].get(role) != simdjson::SUCCESS) role = "user";

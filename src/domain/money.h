@@ -10,7 +10,7 @@ using Money = std::int64_t;
 
 inline constexpr Money kChargeAmountMin = 1;
 inline constexpr Money kChargeAmountMax = 10'000'000;
-inline constexpr Money kPriceMax = 100'000'000;  // per seat or ticket unit
+inline constexpr Money kPriceMax = 100'000'000;          // per seat or ticket unit
 inline constexpr Money kBalanceMax = 1'000'000'000'000;  // a wallet never holds more
 
 }  // namespace bo

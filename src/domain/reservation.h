@@ -48,7 +48,9 @@ inline constexpr int kUnitsPerReservationMax = 10;
 // How long a hold lasts before it expires.
 struct HoldPolicy {
   int hold_seconds = 300;
-  UnixMs ExpiresAt(UnixMs now_ms) const { return now_ms + static_cast<UnixMs>(hold_seconds) * 1000; }
+  UnixMs ExpiresAt(UnixMs now_ms) const {
+    return now_ms + static_cast<UnixMs>(hold_seconds) * 1000;
+  }
   static bool IsDue(const Reservation& r, UnixMs now_ms) {
     return r.status == ReservationStatus::kHeld && r.expires_at_ms <= now_ms;
   }

@@ -35,7 +35,8 @@ std::optional<Role> ParseRole(std::string_view name) {
 bool IsPlausibleEmail(std::string_view email) {
   if (email.empty() || email.size() > kEmailBytesMax) return false;
   const size_t at = email.find('@');
-  if (at == 0 || at == std::string_view::npos || email.find('@', at + 1) != std::string_view::npos) {
+  if (at == 0 || at == std::string_view::npos ||
+      email.find('@', at + 1) != std::string_view::npos) {
     return false;
   }
   const std::string_view domain = email.substr(at + 1);

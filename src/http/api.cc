@@ -58,8 +58,8 @@ void Api::Handle(HttpRequest&& request, Respond respond) {
                          : MakeError(ErrorCode::kNotFound, "no resource at " + request.path)));
     return;
   }
-  if (request.has_idempotency_key &&
-      (request.idempotency_key.empty() || request.idempotency_key.size() > kIdempotencyKeyBytesMax)) {
+  if (request.has_idempotency_key && (request.idempotency_key.empty() ||
+                                      request.idempotency_key.size() > kIdempotencyKeyBytesMax)) {
     call->respond(ProblemResponse(
         MakeError(ErrorCode::kInvalidRequest, "Idempotency-Key: must be 1 to 255 characters")));
     return;
@@ -72,15 +72,14 @@ void Api::Handle(HttpRequest&& request, Respond respond) {
           MakeError(ErrorCode::kUnauthenticated, "Authorization: a Bearer token is required")));
       return;
     }
-    auto who = jwt_.Verify(std::string_view(auth).substr(kBearer.size()),
-                           services_.clock.NowMs());
+    auto who = jwt_.Verify(std::string_view(auth).substr(kBearer.size()), services_.clock.NowMs());
     if (!who.ok()) {
       call->respond(ProblemResponse(who.error()));
       return;
     }
     if (match.route->access == Access::kAdmin && !who->is_admin()) {
-      call->respond(ProblemResponse(
-          MakeError(ErrorCode::kForbidden, "this operation needs an admin token")));
+      call->respond(
+          ProblemResponse(MakeError(ErrorCode::kForbidden, "this operation needs an admin token")));
       return;
     }
     call->principal = std::move(*who);
@@ -114,8 +113,8 @@ void Api::WriteIdempotent(std::shared_ptr<Call> call,
                         HexEncode(Sha256(req.method + " " + req.path + "\n" + req.body))};
   std::string slot = key.user_id + "\n" + key.key;
   if (!ClaimIdempotencyKey(slot)) {
-    call->respond(ProblemResponse(MakeError(
-        ErrorCode::kIdempotencyKeyInUse, "a request with this Idempotency-Key is in progress")));
+    call->respond(ProblemResponse(MakeError(ErrorCode::kIdempotencyKeyInUse,
+                                            "a request with this Idempotency-Key is in progress")));
     return;
   }
   SubmitUseCase<IdempotentOutcome>(

@@ -104,19 +104,19 @@ void Api::Write(std::shared_ptr<Call> call, std::function<Result<T>(WriteTx&)> u
                 std::function<HttpResponse(const T&)> render) {
   const HttpRequest& req = call->request;
   if (req.has_idempotency_key && call->principal) {
-    WriteIdempotent(call, [use_case = std::move(use_case),
-                           render = std::move(render)](WriteTx& tx) -> Result<StoredResponse> {
-      auto result = use_case(tx);
-      if (!result.ok()) return result.error();
-      HttpResponse r = render(result.value());
-      return StoredResponse{"", r.status, std::move(r.body)};
-    });
+    WriteIdempotent(call,
+                    [use_case = std::move(use_case),
+                     render = std::move(render)](WriteTx& tx) -> Result<StoredResponse> {
+                      auto result = use_case(tx);
+                      if (!result.ok()) return result.error();
+                      HttpResponse r = render(result.value());
+                      return StoredResponse{"", r.status, std::move(r.body)};
+                    });
     return;
   }
-  SubmitUseCase<T>(store_, std::move(use_case),
-                   [call, render = std::move(render)](Result<T> result) {
-                     Answer<T>(*call, result, render);
-                   });
+  SubmitUseCase<T>(
+      store_, std::move(use_case),
+      [call, render = std::move(render)](Result<T> result) { Answer<T>(*call, result, render); });
 }
 
 }  // namespace bo

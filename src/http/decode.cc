@@ -11,7 +11,9 @@
 namespace bo {
 namespace {
 
-Error Invalid(std::string detail) { return MakeError(ErrorCode::kInvalidRequest, std::move(detail)); }
+Error Invalid(std::string detail) {
+  return MakeError(ErrorCode::kInvalidRequest, std::move(detail));
+}
 
 // A parsed JSON object body. Field accessors return a kInvalidRequest naming the field.
 class Body {
@@ -58,7 +60,8 @@ Result<std::string> StringOf(simdjson::dom::element e, const std::string& name, 
                    std::to_string(max_bytes) + " bytes long");
   }
   for (const char c : v) {
-    if (static_cast<unsigned char>(c) < 0x20) return Invalid(name + ": contains a control character");
+    if (static_cast<unsigned char>(c) < 0x20)
+      return Invalid(name + ": contains a control character");
   }
   return std::string(v);
 }
@@ -106,8 +109,8 @@ Result<std::string> RowOf(simdjson::dom::element e, const std::string& name) {
   return StringOf(e, name, 1, kCatalogTextBytesMax);
 }
 
-#define BO_TRY(var, expr)             \
-  auto var##_result = (expr);         \
+#define BO_TRY(var, expr)                              \
+  auto var##_result = (expr);                          \
   if (!var##_result.ok()) return var##_result.error(); \
   auto var = std::move(var##_result).value()
 
@@ -161,11 +164,12 @@ Status DecodeSeatRows(simdjson::dom::element e, CreateScheduleCommand& cmd) {
   }
   size_t i = 0;
   for (simdjson::dom::element s : sections) {
-    BO_TRY(section, StringOf(s, "seatRows.sections[" + std::to_string(i++) + "]", 1,
-                             kCatalogTextBytesMax));
+    BO_TRY(section,
+           StringOf(s, "seatRows.sections[" + std::to_string(i++) + "]", 1, kCatalogTextBytesMax));
     for (std::int64_t r = 1; r <= rows; ++r) {
       for (std::int64_t n = 1; n <= per_row; ++n) {
-        cmd.seats.push_back(SeatSpec{section, std::to_string(r), static_cast<int>(n), grade, price});
+        cmd.seats.push_back(
+            SeatSpec{section, std::to_string(r), static_cast<int>(n), grade, price});
       }
     }
   }

@@ -19,13 +19,12 @@ prometheus::Gauge& GaugeOf(prometheus::Registry& r, const std::string& name,
 
 }  // namespace
 
-Metrics::Metrics()
-    : Metrics(std::make_shared<prometheus::Registry>()) {}
+Metrics::Metrics() : Metrics(std::make_shared<prometheus::Registry>()) {}
 
 Metrics::Metrics(std::shared_ptr<prometheus::Registry> r)
     : holds_seats(CounterOf(*r, "boxoffice_holds_seats_total", "Seated reservations created")),
-      holds_units(CounterOf(*r, "boxoffice_holds_units_total",
-                            "General-admission reservations created")),
+      holds_units(
+          CounterOf(*r, "boxoffice_holds_units_total", "General-admission reservations created")),
       holds_refused(CounterOf(*r, "boxoffice_holds_refused_total",
                               "Reservations refused: seat unavailable or sold out")),
       sales(CounterOf(*r, "boxoffice_sales_total", "Payments completed")),

@@ -21,17 +21,17 @@ class Metrics {
   void ObserveRequest(const std::string& route, const std::string& method, int status,
                       std::chrono::steady_clock::duration elapsed);
 
-  prometheus::Counter& holds_seats;       // seated reservations created
-  prometheus::Counter& holds_units;       // general-admission reservations created
-  prometheus::Counter& holds_refused;     // 409 SEAT_UNAVAILABLE / SOLD_OUT
-  prometheus::Counter& sales;             // payments completed
+  prometheus::Counter& holds_seats;    // seated reservations created
+  prometheus::Counter& holds_units;    // general-admission reservations created
+  prometheus::Counter& holds_refused;  // 409 SEAT_UNAVAILABLE / SOLD_OUT
+  prometheus::Counter& sales;          // payments completed
   prometheus::Counter& tickets_issued;
   prometheus::Counter& cancellations;
   prometheus::Counter& expiries;
   prometheus::Counter& wallet_charges;
-  prometheus::Gauge& writer_queue_jobs;   // set when scraped
-  prometheus::Gauge& writer_transactions; // set when scraped
-  prometheus::Gauge& writer_jobs;         // set when scraped
+  prometheus::Gauge& writer_queue_jobs;    // set when scraped
+  prometheus::Gauge& writer_transactions;  // set when scraped
+  prometheus::Gauge& writer_jobs;          // set when scraped
 
   // The text exposition of every metric.
   std::string Serialize() const;

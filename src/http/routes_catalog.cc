@@ -12,7 +12,8 @@ void CreateConcertRoute(Api& api, std::shared_ptr<Call> call) {
   auto cmd = DecodeCreateConcert(call->request.body);
   if (!cmd.ok()) return call->respond(ProblemResponse(cmd.error()));
   api.Write<Concert>(
-      call, [&api, cmd = std::move(*cmd)](WriteTx& tx) { return CreateConcert(tx, api.services(), cmd); },
+      call,
+      [&api, cmd = std::move(*cmd)](WriteTx& tx) { return CreateConcert(tx, api.services(), cmd); },
       [](const Concert& c) { return ResourceResponse(201, c, &WriteConcert); });
 }
 
@@ -21,14 +22,17 @@ void CreateScheduleRoute(Api& api, std::shared_ptr<Call> call) {
   if (!cmd.ok()) return call->respond(ProblemResponse(cmd.error()));
   api.Write<Schedule>(
       call,
-      [&api, cmd = std::move(*cmd)](WriteTx& tx) { return CreateSchedule(tx, api.services(), cmd); },
+      [&api, cmd = std::move(*cmd)](WriteTx& tx) {
+        return CreateSchedule(tx, api.services(), cmd);
+      },
       [](const Schedule& s) { return ResourceResponse(201, s, &WriteSchedule); });
 }
 
 void ListConcertsRoute(Api& api, std::shared_ptr<Call> call) {
   auto q = DecodeListQuery(call->request.query);
   if (!q.ok()) return call->respond(ProblemResponse(q.error()));
-  call->respond(PageResponse(api.store().Read()->ListConcerts(q->cursor_id, q->limit), &WriteConcert));
+  call->respond(
+      PageResponse(api.store().Read()->ListConcerts(q->cursor_id, q->limit), &WriteConcert));
 }
 
 void GetConcertRoute(Api& api, std::shared_ptr<Call> call) {
@@ -44,9 +48,9 @@ void ListSchedulesRoute(Api& api, std::shared_ptr<Call> call) {
   if (!reader->FindConcert(call->params[0])) {
     return call->respond(NotFoundResponse("concert " + call->params[0]));
   }
-  call->respond(ItemsResponse(reader->ListSchedules(call->params[0], range->from_ms, range->to_ms,
-                                                    kSchedulesPerQueryMax),
-                              &WriteSchedule));
+  call->respond(ItemsResponse(
+      reader->ListSchedules(call->params[0], range->from_ms, range->to_ms, kSchedulesPerQueryMax),
+      &WriteSchedule));
 }
 
 void GetScheduleRoute(Api& api, std::shared_ptr<Call> call) {
@@ -68,7 +72,8 @@ void ListSeatsRoute(Api& api, std::shared_ptr<Call> call) {
 
 void AddCatalogRoutes(Router& router, Api& api) {
   router.Add("POST", "/v1/admin/concerts", Access::kAdmin, Bind(api, CreateConcertRoute));
-  router.Add("POST", "/v1/admin/concerts/{id}/schedules", Access::kAdmin, Bind(api, CreateScheduleRoute));
+  router.Add("POST", "/v1/admin/concerts/{id}/schedules", Access::kAdmin,
+             Bind(api, CreateScheduleRoute));
   router.Add("GET", "/v1/concerts", Access::kPublic, Bind(api, ListConcertsRoute));
   router.Add("GET", "/v1/concerts/{id}", Access::kPublic, Bind(api, GetConcertRoute));
   router.Add("GET", "/v1/concerts/{id}/schedules", Access::kPublic, Bind(api, ListSchedulesRoute));

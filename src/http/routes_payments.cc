@@ -40,9 +40,9 @@ void GetPaymentRoute(Api& api, std::shared_ptr<Call> call) {
 void ListTicketsRoute(Api& api, std::shared_ptr<Call> call) {
   auto q = DecodeListQuery(call->request.query);
   if (!q.ok()) return call->respond(ProblemResponse(q.error()));
-  call->respond(PageResponse(
-      api.store().Read()->ListTickets(call->caller().user_id, q->cursor_id, q->limit),
-      &WriteTicket));
+  call->respond(
+      PageResponse(api.store().Read()->ListTickets(call->caller().user_id, q->cursor_id, q->limit),
+                   &WriteTicket));
 }
 
 void VerifyTicketRoute(Api& api, std::shared_ptr<Call> call) {

@@ -24,11 +24,15 @@ void CreateRoute(Api& api, std::shared_ptr<Call> call) {
   std::function<Result<Reservation>(WriteTx&)> use_case;
   if (auto* seats = std::get_if<ReserveSeatsCommand>(&*cmd)) {
     seats->user_id = user_id;
-    use_case = [&api, c = std::move(*seats)](WriteTx& tx) { return ReserveSeats(tx, api.services(), c); };
+    use_case = [&api, c = std::move(*seats)](WriteTx& tx) {
+      return ReserveSeats(tx, api.services(), c);
+    };
   } else {
     auto& units = std::get<ReserveTicketsCommand>(*cmd);
     units.user_id = user_id;
-    use_case = [&api, c = std::move(units)](WriteTx& tx) { return ReserveTickets(tx, api.services(), c); };
+    use_case = [&api, c = std::move(units)](WriteTx& tx) {
+      return ReserveTickets(tx, api.services(), c);
+    };
   }
   Metrics& m = api.metrics();
   api.Write<Reservation>(
@@ -52,7 +56,8 @@ void GetRoute(Api& api, std::shared_ptr<Call> call) {
   if (!r || (r->user_id != call->caller().user_id && !call->caller().is_admin())) {
     return call->respond(NotFoundResponse("reservation " + call->params[0]));
   }
-  call->respond(ResourceResponse(200, Presented(*r, api.services().clock.NowMs()), &WriteReservation));
+  call->respond(
+      ResourceResponse(200, Presented(*r, api.services().clock.NowMs()), &WriteReservation));
 }
 
 void ListRoute(Api& api, std::shared_ptr<Call> call) {

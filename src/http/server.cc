@@ -1,10 +1,10 @@
 #include "http/server.h"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <thread>
@@ -76,15 +76,16 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
     parser.body_limit(options.body_bytes_max);
     parser.header_limit(static_cast<std::uint32_t>(options.header_bytes_max));
     stream.expires_after(std::chrono::seconds(options.idle_seconds_max));
-    auto [ec, bytes] = co_await http::async_read(stream, buffer, parser,
-                                                 asio::as_tuple(asio::use_awaitable));
+    auto [ec, bytes] =
+        co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
     (void)bytes;
     HttpResponse response;
     bool keep_alive = false;
     unsigned version = 11;
     if (ec == http::error::body_limit) {
-      response = PlainProblem(ErrorCode::kPayloadTooLarge,
-                              "body: larger than " + std::to_string(options.body_bytes_max) + " bytes");
+      response =
+          PlainProblem(ErrorCode::kPayloadTooLarge,
+                       "body: larger than " + std::to_string(options.body_bytes_max) + " bytes");
     } else if (ec == http::error::header_limit) {
       response = PlainProblem(ErrorCode::kPayloadTooLarge, "headers: too large");
     } else if (ec == http::error::end_of_stream || ec == asio::error::eof ||
@@ -92,7 +93,8 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
                ec == asio::error::operation_aborted) {
       co_return;
     } else if (ec) {
-      response = PlainProblem(ErrorCode::kInvalidRequest, "malformed HTTP request: " + ec.message());
+      response =
+          PlainProblem(ErrorCode::kInvalidRequest, "malformed HTTP request: " + ec.message());
     } else {
       auto& req = parser.get();
       keep_alive = req.keep_alive() && !stopping.load();
@@ -125,7 +127,8 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
     res.keep_alive(keep_alive);
     res.prepare_payload();
     stream.expires_after(std::chrono::seconds(options.idle_seconds_max));
-    auto [write_ec, written] = co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    auto [write_ec, written] =
+        co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
     (void)written;
     if (write_ec || !keep_alive) break;
   }

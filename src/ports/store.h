@@ -74,8 +74,7 @@ class StoreReader {
   virtual Money WalletBalance(std::string_view user_id) = 0;
   // Newest first, starting before `before_id`.
   virtual Page<WalletTransaction> ListWalletTransactions(std::string_view user_id,
-                                                         std::string_view before_id,
-                                                         int limit) = 0;
+                                                         std::string_view before_id, int limit) = 0;
 
   virtual std::optional<Payment> FindPayment(std::string_view id) = 0;  // with its tickets
   // The user's tickets in id order, starting after `after_id`.
@@ -106,7 +105,7 @@ class WriteTx : public StoreReader {
   // AVAILABLE. Returns the seat's price if it changed, nullopt otherwise. Keeps the schedule's
   // seats_available in step (as do ReleaseSeats and SellSeats).
   virtual std::optional<Money> HoldSeat(std::string_view seat_id, std::string_view schedule_id,
-                        std::string_view reservation_id) = 0;
+                                        std::string_view reservation_id) = 0;
   // HELD -> AVAILABLE for every seat held by `reservation_id`. Returns how many changed.
   virtual int ReleaseSeats(std::string_view reservation_id, std::string_view schedule_id) = 0;
   // HELD -> SOLD for every seat held by `reservation_id`. Returns how many changed.

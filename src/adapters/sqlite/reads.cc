@@ -74,7 +74,7 @@ Reservation ReservationFrom(const Query& q) {
   r.created_at_ms = q.Int(9);
   return r;
 }
-#define BO_RESERVATION_COLUMNS                                                           \
+#define BO_RESERVATION_COLUMNS                                                       \
   "id, user_id, schedule_id, concert_id, ticket_type_id, quantity, amount, status, " \
   "expires_at_ms, created_at_ms"
 
@@ -142,8 +142,8 @@ std::optional<User> ReadOps<Base>::FindUserByEmail(std::string_view email) {
 
 template <class Base>
 Page<Concert> ReadOps<Base>::ListConcerts(std::string_view after_id, int limit) {
-  auto q = db_.Prepare("SELECT " BO_CONCERT_COLUMNS
-                       " FROM concerts WHERE id > ?1 ORDER BY id LIMIT ?2");
+  auto q =
+      db_.Prepare("SELECT " BO_CONCERT_COLUMNS " FROM concerts WHERE id > ?1 ORDER BY id LIMIT ?2");
   q.Bind(1, after_id).Bind(2, limit + 1);
   return PageOf<Concert>(q, limit, ConcertFrom);
 }
@@ -281,8 +281,8 @@ Page<WalletTransaction> ReadOps<Base>::ListWalletTransactions(std::string_view u
 
 template <class Base>
 std::vector<Ticket> ReadOps<Base>::TicketsOfPayment(std::string_view payment_id) {
-  auto q = db_.Prepare("SELECT " BO_TICKET_COLUMNS
-                       " FROM tickets WHERE payment_id = ?1 ORDER BY id");
+  auto q =
+      db_.Prepare("SELECT " BO_TICKET_COLUMNS " FROM tickets WHERE payment_id = ?1 ORDER BY id");
   q.Bind(1, payment_id);
   std::vector<Ticket> out;
   while (q.Step()) out.push_back(TicketFrom(q));

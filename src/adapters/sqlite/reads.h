@@ -30,8 +30,7 @@ class ReadOps : public Base {
   Page<WalletTransaction> ListWalletTransactions(std::string_view user_id,
                                                  std::string_view before_id, int limit) override;
   std::optional<Payment> FindPayment(std::string_view id) override;
-  Page<Ticket> ListTickets(std::string_view user_id, std::string_view after_id,
-                           int limit) override;
+  Page<Ticket> ListTickets(std::string_view user_id, std::string_view after_id, int limit) override;
   std::optional<Ticket> FindTicket(std::string_view id) override;
   std::optional<StoredResponse> FindIdempotentResponse(std::string_view user_id,
                                                        std::string_view key) override;

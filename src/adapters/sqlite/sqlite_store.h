@@ -20,9 +20,9 @@
 namespace bo::sqlite {
 
 struct SqliteOptions {
-  std::string path;                  // the database file
-  int batch_size_max = 512;          // jobs per transaction
-  size_t queue_jobs_max = 100'000;   // jobs waiting for the writer; more are refused
+  std::string path;                 // the database file
+  int batch_size_max = 512;         // jobs per transaction
+  size_t queue_jobs_max = 100'000;  // jobs waiting for the writer; more are refused
 };
 
 class SqliteStore final : public Store {

@@ -46,8 +46,7 @@ void SqliteWriteTx::InsertSchedule(const Schedule& s, const std::vector<Seat>& s
   }
 }
 
-std::optional<Money> SqliteWriteTx::HoldSeat(std::string_view seat_id,
-                                             std::string_view schedule_id,
+std::optional<Money> SqliteWriteTx::HoldSeat(std::string_view seat_id, std::string_view schedule_id,
                                              std::string_view reservation_id) {
   std::optional<Money> price;
   {
@@ -67,8 +66,7 @@ std::optional<Money> SqliteWriteTx::HoldSeat(std::string_view seat_id,
     q.Bind(1, reservation_id).Bind(2, seat_id);
     q.Exec();
   }
-  auto q = db_.Prepare(
-      "UPDATE schedules SET seats_available = seats_available - 1 WHERE id = ?1");
+  auto q = db_.Prepare("UPDATE schedules SET seats_available = seats_available - 1 WHERE id = ?1");
   q.Bind(1, schedule_id);
   BO_ASSERT(q.Exec() == 1);
   return price;
@@ -83,16 +81,15 @@ int SqliteWriteTx::ReleaseSeats(std::string_view reservation_id, std::string_vie
     q.Bind(1, reservation_id);
     released = q.Exec();
   }
-  auto q = db_.Prepare(
-      "UPDATE schedules SET seats_available = seats_available + ?2 WHERE id = ?1");
+  auto q = db_.Prepare("UPDATE schedules SET seats_available = seats_available + ?2 WHERE id = ?1");
   q.Bind(1, schedule_id).Bind(2, released);
   q.Exec();
   return released;
 }
 
 int SqliteWriteTx::SellSeats(std::string_view reservation_id) {
-  auto q = db_.Prepare(
-      "UPDATE seats SET status = 'SOLD' WHERE reservation_id = ?1 AND status = 'HELD'");
+  auto q =
+      db_.Prepare("UPDATE seats SET status = 'SOLD' WHERE reservation_id = ?1 AND status = 'HELD'");
   q.Bind(1, reservation_id);
   return q.Exec();
 }
@@ -107,8 +104,7 @@ bool SqliteWriteTx::TakeUnits(std::string_view ticket_type_id, int n) {
 
 void SqliteWriteTx::ReturnUnits(std::string_view ticket_type_id, int n) {
   BO_ASSERT(n > 0);
-  auto q = db_.Prepare(
-      "UPDATE ticket_types SET taken = taken - ?2 WHERE id = ?1 AND taken >= ?2");
+  auto q = db_.Prepare("UPDATE ticket_types SET taken = taken - ?2 WHERE id = ?1 AND taken >= ?2");
   q.Bind(1, ticket_type_id).Bind(2, n);
   BO_ASSERT(q.Exec() == 1);
 }
@@ -125,8 +121,7 @@ void SqliteWriteTx::InsertReservation(const Reservation& r) {
 }
 
 bool SqliteWriteTx::TransitionReservation(std::string_view id, ReservationStatus from,
-                                          ReservationStatus to, ExpiryGuard guard,
-                                          UnixMs now_ms) {
+                                          ReservationStatus to, ExpiryGuard guard, UnixMs now_ms) {
   BO_ASSERT(IsAllowedTransition(from, to));
   // ?4 selects the guard: 0 none, 1 only before expiry, 2 only at or after expiry.
   auto q = db_.Prepare(
