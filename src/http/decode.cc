@@ -23,7 +23,7 @@ class Body {
     b.parser_ = std::make_unique<simdjson::dom::parser>();
     simdjson::dom::element root;
     if (b.parser_->parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) {
-      return Invalid("body: not valid JSON");
+      return Invalid("body: not valid JSON (or a number beyond 64 bits)");
     }
     if (root.get(b.object_) != simdjson::SUCCESS) return Invalid("body: must be a JSON object");
     return b;
@@ -326,7 +326,7 @@ Result<std::string> DecodeTicketVerify(std::string_view text) {
   return StringField(b, "code", 1, 256);
 }
 
-std::optional<std::string> QueryParam(std::string_view query, std::string_view name) {
+Result<std::optional<std::string>> QueryParam(std::string_view query, std::string_view name) {
   while (!query.empty()) {
     const size_t amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
@@ -339,25 +339,27 @@ std::optional<std::string> QueryParam(std::string_view query, std::string_view n
       if (raw[i] == '+') {
         out.push_back(' ');
       } else if (raw[i] == '%') {
-        if (i + 2 >= raw.size()) return std::nullopt;
-        const int hi = HexValue(raw[i + 1]), lo = HexValue(raw[i + 2]);
-        if (hi < 0 || lo < 0) return std::nullopt;
+        const int hi = i + 2 < raw.size() ? HexValue(raw[i + 1]) : -1;
+        const int lo = i + 2 < raw.size() ? HexValue(raw[i + 2]) : -1;
+        if (hi < 0 || lo < 0) return Invalid(std::string(name) + ": malformed percent-escape");
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
       } else {
         out.push_back(raw[i]);
       }
     }
-    return out;
+    return std::optional<std::string>(std::move(out));
   }
-  return std::nullopt;
+  return std::optional<std::string>();
 }
 
 std::string EncodeCursor(std::string_view id) { return id.empty() ? "" : Base64UrlEncode(id); }
 
 Result<ListQuery> DecodeListQuery(std::string_view query) {
   ListQuery q;
-  if (auto limit = QueryParam(query, "limit")) {
+  BO_TRY(limit, QueryParam(query, "limit"));
+  BO_TRY(cursor, QueryParam(query, "cursor"));
+  if (limit) {
     if (limit->empty() || limit->size() > 3 ||
         !std::all_of(limit->begin(), limit->end(), [](char c) { return c >= '0' && c <= '9'; })) {
       return Invalid("limit: must be an integer from 1 to " + std::to_string(kListLimitMax));
@@ -367,7 +369,7 @@ Result<ListQuery> DecodeListQuery(std::string_view query) {
       return Invalid("limit: must be an integer from 1 to " + std::to_string(kListLimitMax));
     }
   }
-  if (auto cursor = QueryParam(query, "cursor"); cursor && !cursor->empty()) {
+  if (cursor && !cursor->empty()) {
     auto id = Base64UrlDecode(*cursor);
     if (!id || id->empty() || id->size() > 64 || !IsValidUtf8(*id)) {
       return Invalid("cursor: is not a cursor this server gave");
@@ -379,12 +381,14 @@ Result<ListQuery> DecodeListQuery(std::string_view query) {
 
 Result<RangeQuery> DecodeRangeQuery(std::string_view query) {
   RangeQuery r;
-  if (auto from = QueryParam(query, "from")) {
+  BO_TRY(from, QueryParam(query, "from"));
+  BO_TRY(to, QueryParam(query, "to"));
+  if (from) {
     auto t = ParseRfc3339(*from);
     if (!t) return Invalid("from: must be an RFC 3339 date-time");
     r.from_ms = *t;
   }
-  if (auto to = QueryParam(query, "to")) {
+  if (to) {
     auto t = ParseRfc3339(*to);
     if (!t) return Invalid("to: must be an RFC 3339 date-time");
     r.to_ms = *t;

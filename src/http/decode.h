@@ -69,8 +69,8 @@ Result<RangeQuery> DecodeRangeQuery(std::string_view query);
 // The opaque cursor for a page that ends at `id` (empty stays empty).
 std::string EncodeCursor(std::string_view id);
 
-// Returns the value of `name` in a query string, percent-decoded; nullopt if absent or
-// malformed.
-std::optional<std::string> QueryParam(std::string_view query, std::string_view name);
+// Returns the value of `name` in a query string, percent-decoded; nullopt if absent;
+// kInvalidRequest naming the parameter if its escapes are malformed.
+Result<std::optional<std::string>> QueryParam(std::string_view query, std::string_view name);
 
 }  // namespace bo
