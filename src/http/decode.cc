@@ -248,6 +248,9 @@ Result<CreateScheduleCommand> DecodeCreateSchedule(std::string_view text,
   const auto starts_at_ms = ParseRfc3339(starts_at);
   if (!starts_at_ms) return Invalid("startsAt: must be an RFC 3339 date-time");
   cmd.starts_at_ms = *starts_at_ms;
+  if (b.Has("seats") && b.Has("seatRows")) {
+    return Invalid("seatRows: replaces seats; give one of them");
+  }
   if (b.Has("seats")) {
     BO_TRY(seats, ArrayField(b, "seats"));
     auto st = DecodeSeats(seats, cmd);
