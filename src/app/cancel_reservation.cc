@@ -6,11 +6,8 @@ namespace bo {
 
 Result<Reservation> CancelReservation(WriteTx& tx, Services& svc, std::string_view user_id,
                                       std::string_view reservation_id) {
-  auto r = tx.FindReservation(reservation_id);
-  if (!r || r->user_id != user_id) {
-    return MakeError(ErrorCode::kNotFound,
-                     "reservation " + std::string(reservation_id) + " does not exist");
-  }
+  auto r = FindOwnReservation(tx, user_id, reservation_id);
+  if (!r.ok()) return r.error();
   const UnixMs now_ms = svc.clock.NowMs();
   if (!tx.TransitionReservation(r->id, ReservationStatus::kHeld, ReservationStatus::kCancelled,
                                 ExpiryGuard::kBeforeExpiry, now_ms)) {

@@ -1,18 +1,8 @@
 #include "app/reservations.h"
 
 #include "codec/resources.h"
-#include "common/assert.h"
 
 namespace bo {
-
-void ReleaseInventory(WriteTx& tx, const Reservation& r) {
-  if (r.is_general_admission()) {
-    tx.ReturnUnits(r.ticket_type_id, r.quantity);
-  } else {
-    const int released = tx.ReleaseSeats(r.id, r.schedule_id);
-    BO_ASSERT(released == r.quantity);  // a HELD reservation holds each of its seats
-  }
-}
 
 Result<int> ExpireHolds(WriteTx& tx, Services& svc, std::string_view schedule_id) {
   const UnixMs now_ms = svc.clock.NowMs();

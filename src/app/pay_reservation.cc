@@ -1,4 +1,5 @@
 #include "app/payments.h"
+#include "app/reservations.h"
 
 #include "codec/resources.h"
 
@@ -20,11 +21,8 @@ Ticket NewTicket(Services& svc, const Reservation& r, const std::string& payment
 
 Result<Payment> PayReservation(WriteTx& tx, Services& svc, std::string_view user_id,
                                std::string_view reservation_id) {
-  auto r = tx.FindReservation(reservation_id);
-  if (!r || r->user_id != user_id) {
-    return MakeError(ErrorCode::kNotFound,
-                     "reservation " + std::string(reservation_id) + " does not exist");
-  }
+  auto r = FindOwnReservation(tx, user_id, reservation_id);
+  if (!r.ok()) return r.error();
   const UnixMs now_ms = svc.clock.NowMs();
   if (r->status == ReservationStatus::kExpired || HoldPolicy::IsDue(*r, now_ms)) {
     return MakeError(ErrorCode::kReservationExpired,

@@ -46,6 +46,14 @@ Result<Reservation> CancelReservation(WriteTx& tx, Services& svc, std::string_vi
 // Returns how many expired.
 Result<int> ExpireHolds(WriteTx& tx, Services& svc, std::string_view schedule_id);
 
+// A new HELD reservation of `user_id` on `schedule`, expiring by the hold policy.
+Reservation NewHold(Services& svc, std::string_view user_id, const Schedule& schedule);
+
+// The reservation `reservation_id` if it is `user_id`'s, else kNotFound (whether it does not
+// exist or belongs to someone else: the API never tells the two apart).
+Result<Reservation> FindOwnReservation(StoreReader& reader, std::string_view user_id,
+                                       std::string_view reservation_id);
+
 // Returns the seats or units of a reservation that just left HELD to the inventory.
 // REQUIRES: the caller moved `r` out of HELD in this transaction.
 void ReleaseInventory(WriteTx& tx, const Reservation& r);

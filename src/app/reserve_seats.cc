@@ -10,17 +10,9 @@ Result<Reservation> ReserveSeats(WriteTx& tx, Services& svc, const ReserveSeatsC
   if (!schedule)
     return MakeError(ErrorCode::kNotFound, "schedule " + cmd.schedule_id + " does not exist");
 
-  const UnixMs now_ms = svc.clock.NowMs();
-  Reservation r;
-  r.id = svc.ids.Next("res");
-  r.user_id = cmd.user_id;
-  r.schedule_id = cmd.schedule_id;
-  r.concert_id = schedule->concert_id;
+  Reservation r = NewHold(svc, cmd.user_id, *schedule);
   r.seat_ids = cmd.seat_ids;
   r.quantity = static_cast<int>(cmd.seat_ids.size());
-  r.status = ReservationStatus::kHeld;
-  r.created_at_ms = now_ms;
-  r.expires_at_ms = svc.hold.ExpiresAt(now_ms);
 
   bool swept = false;
   for (const auto& seat_id : cmd.seat_ids) {

@@ -28,18 +28,10 @@ Result<Reservation> ReserveTickets(WriteTx& tx, Services& svc, const ReserveTick
                                               " left, " + std::to_string(cmd.quantity) + " asked");
   }
 
-  const UnixMs now_ms = svc.clock.NowMs();
-  Reservation r;
-  r.id = svc.ids.Next("res");
-  r.user_id = cmd.user_id;
-  r.schedule_id = cmd.schedule_id;
-  r.concert_id = schedule->concert_id;
+  Reservation r = NewHold(svc, cmd.user_id, *schedule);
   r.ticket_type_id = cmd.ticket_type_id;
   r.quantity = cmd.quantity;
   r.amount = type->price * cmd.quantity;
-  r.status = ReservationStatus::kHeld;
-  r.created_at_ms = now_ms;
-  r.expires_at_ms = svc.hold.ExpiresAt(now_ms);
   tx.InsertReservation(r);
   return r;
 }
