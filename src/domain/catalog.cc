@@ -1,24 +1,19 @@
 #include "domain/catalog.h"
 
+#include "common/enum_names.h"
+
 namespace bo {
+namespace {
 
-std::string_view SeatStatusName(SeatStatus s) {
-  switch (s) {
-    case SeatStatus::kAvailable:
-      return "AVAILABLE";
-    case SeatStatus::kHeld:
-      return "HELD";
-    case SeatStatus::kSold:
-      return "SOLD";
-  }
-  return "AVAILABLE";
-}
+constexpr EnumNames<SeatStatus, 3> kSeatStatuses({{{SeatStatus::kAvailable, "AVAILABLE"},
+                                                   {SeatStatus::kHeld, "HELD"},
+                                                   {SeatStatus::kSold, "SOLD"}}});
 
+}  // namespace
+
+std::string_view SeatStatusName(SeatStatus s) { return kSeatStatuses.Name(s); }
 std::optional<SeatStatus> ParseSeatStatus(std::string_view name) {
-  if (name == "AVAILABLE") return SeatStatus::kAvailable;
-  if (name == "HELD") return SeatStatus::kHeld;
-  if (name == "SOLD") return SeatStatus::kSold;
-  return std::nullopt;
+  return kSeatStatuses.Parse(name);
 }
 
 }  // namespace bo

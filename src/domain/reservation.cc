@@ -1,30 +1,21 @@
 #include "domain/reservation.h"
 
+#include "common/enum_names.h"
+
 namespace bo {
+namespace {
 
-std::string_view ReservationStatusName(ReservationStatus s) {
-  switch (s) {
-    case ReservationStatus::kHeld:
-      return "HELD";
-    case ReservationStatus::kPaid:
-      return "PAID";
-    case ReservationStatus::kExpired:
-      return "EXPIRED";
-    case ReservationStatus::kCancelled:
-      return "CANCELLED";
-    case ReservationStatus::kRefunded:
-      return "REFUNDED";
-  }
-  return "HELD";
-}
+constexpr EnumNames<ReservationStatus, 5> kStatuses({{{ReservationStatus::kHeld, "HELD"},
+                                                      {ReservationStatus::kPaid, "PAID"},
+                                                      {ReservationStatus::kExpired, "EXPIRED"},
+                                                      {ReservationStatus::kCancelled, "CANCELLED"},
+                                                      {ReservationStatus::kRefunded, "REFUNDED"}}});
 
+}  // namespace
+
+std::string_view ReservationStatusName(ReservationStatus s) { return kStatuses.Name(s); }
 std::optional<ReservationStatus> ParseReservationStatus(std::string_view name) {
-  if (name == "HELD") return ReservationStatus::kHeld;
-  if (name == "PAID") return ReservationStatus::kPaid;
-  if (name == "EXPIRED") return ReservationStatus::kExpired;
-  if (name == "CANCELLED") return ReservationStatus::kCancelled;
-  if (name == "REFUNDED") return ReservationStatus::kRefunded;
-  return std::nullopt;
+  return kStatuses.Parse(name);
 }
 
 bool IsAllowedTransition(ReservationStatus from, ReservationStatus to) {

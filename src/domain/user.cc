@@ -1,36 +1,22 @@
 #include "domain/user.h"
 
+#include "common/enum_names.h"
+
 namespace bo {
+namespace {
 
-std::string_view GradeName(Grade g) {
-  switch (g) {
-    case Grade::kBasic:
-      return "BASIC";
-    case Grade::kSilver:
-      return "SILVER";
-    case Grade::kGold:
-      return "GOLD";
-    case Grade::kVip:
-      return "VIP";
-  }
-  return "BASIC";
-}
+constexpr EnumNames<Grade, 4> kGrades({{{Grade::kBasic, "BASIC"},
+                                        {Grade::kSilver, "SILVER"},
+                                        {Grade::kGold, "GOLD"},
+                                        {Grade::kVip, "VIP"}}});
+constexpr EnumNames<Role, 2> kRoles({{{Role::kUser, "user"}, {Role::kAdmin, "admin"}}});
 
-std::optional<Grade> ParseGrade(std::string_view name) {
-  if (name == "BASIC") return Grade::kBasic;
-  if (name == "SILVER") return Grade::kSilver;
-  if (name == "GOLD") return Grade::kGold;
-  if (name == "VIP") return Grade::kVip;
-  return std::nullopt;
-}
+}  // namespace
 
-std::string_view RoleName(Role r) { return r == Role::kAdmin ? "admin" : "user"; }
-
-std::optional<Role> ParseRole(std::string_view name) {
-  if (name == "user") return Role::kUser;
-  if (name == "admin") return Role::kAdmin;
-  return std::nullopt;
-}
+std::string_view GradeName(Grade g) { return kGrades.Name(g); }
+std::optional<Grade> ParseGrade(std::string_view name) { return kGrades.Parse(name); }
+std::string_view RoleName(Role r) { return kRoles.Name(r); }
+std::optional<Role> ParseRole(std::string_view name) { return kRoles.Parse(name); }
 
 bool IsPlausibleEmail(std::string_view email) {
   if (email.empty() || email.size() > kEmailBytesMax) return false;

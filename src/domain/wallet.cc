@@ -1,24 +1,17 @@
 #include "domain/wallet.h"
 
+#include "common/enum_names.h"
+
 namespace bo {
+namespace {
 
-std::string_view WalletTxKindName(WalletTxKind k) {
-  switch (k) {
-    case WalletTxKind::kCharge:
-      return "CHARGE";
-    case WalletTxKind::kPayment:
-      return "PAYMENT";
-    case WalletTxKind::kRefund:
-      return "REFUND";
-  }
-  return "CHARGE";
-}
+constexpr EnumNames<WalletTxKind, 3> kKinds({{{WalletTxKind::kCharge, "CHARGE"},
+                                              {WalletTxKind::kPayment, "PAYMENT"},
+                                              {WalletTxKind::kRefund, "REFUND"}}});
 
-std::optional<WalletTxKind> ParseWalletTxKind(std::string_view name) {
-  if (name == "CHARGE") return WalletTxKind::kCharge;
-  if (name == "PAYMENT") return WalletTxKind::kPayment;
-  if (name == "REFUND") return WalletTxKind::kRefund;
-  return std::nullopt;
-}
+}  // namespace
+
+std::string_view WalletTxKindName(WalletTxKind k) { return kKinds.Name(k); }
+std::optional<WalletTxKind> ParseWalletTxKind(std::string_view name) { return kKinds.Parse(name); }
 
 }  // namespace bo
