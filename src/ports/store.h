@@ -115,6 +115,7 @@ class WriteTx : public StoreReader {
   // taken -= n. REQUIRES: taken >= n.
   virtual void ReturnUnits(std::string_view ticket_type_id, int n) = 0;
 
+  // Inserts the reservation and the list of its seats, in order.
   virtual void InsertReservation(const Reservation& reservation) = 0;
   // status: from -> to, only if the reservation is in `from` and `guard` holds at `now_ms`.
   // Returns whether it changed.

@@ -59,13 +59,6 @@ std::optional<Money> SqliteWriteTx::HoldSeat(std::string_view seat_id, std::stri
     }
   }
   if (!price) return std::nullopt;
-  {
-    auto q = db_.Prepare(
-        "INSERT INTO reservation_seats(reservation_id, position, seat_id)"
-        " VALUES (?1, (SELECT COUNT(*) FROM reservation_seats WHERE reservation_id = ?1), ?2)");
-    q.Bind(1, reservation_id).Bind(2, seat_id);
-    q.Exec();
-  }
   auto q = db_.Prepare("UPDATE schedules SET seats_available = seats_available - 1 WHERE id = ?1");
   q.Bind(1, schedule_id);
   BO_ASSERT(q.Exec() == 1);
@@ -118,6 +111,12 @@ void SqliteWriteTx::InsertReservation(const Reservation& r) {
   q.BindOptional(5, r.ticket_type_id).Bind(6, r.quantity).Bind(7, r.amount);
   q.Bind(8, ReservationStatusName(r.status)).Bind(9, r.expires_at_ms).Bind(10, r.created_at_ms);
   q.Exec();
+  for (size_t i = 0; i < r.seat_ids.size(); ++i) {
+    auto seat = db_.Prepare(
+        "INSERT INTO reservation_seats(reservation_id, position, seat_id) VALUES (?1, ?2, ?3)");
+    seat.Bind(1, r.id).Bind(2, static_cast<std::int64_t>(i)).Bind(3, r.seat_ids[i]);
+    seat.Exec();
+  }
 }
 
 bool SqliteWriteTx::TransitionReservation(std::string_view id, ReservationStatus from,
