@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 
 #include "crypto/encoding.h"
@@ -65,9 +67,13 @@ void Api::Handle(HttpRequest&& request, Respond respond) {
     return;
   }
   if (match.route->access != Access::kPublic) {
-    constexpr std::string_view kBearer = "Bearer ";
+    // The scheme name is case-insensitive (RFC 9110, section 11.1).
+    constexpr std::string_view kBearer = "bearer ";
     const std::string& auth = request.authorization;
-    if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0) {
+    if (auth.size() <= kBearer.size() ||
+        !std::equal(kBearer.begin(), kBearer.end(), auth.begin(), [](char a, char b) {
+          return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
       call->respond(ProblemResponse(
           MakeError(ErrorCode::kUnauthenticated, "Authorization: a Bearer token is required")));
       return;
