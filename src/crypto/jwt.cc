@@ -72,7 +72,8 @@ Result<Principal> JwtCodec::Verify(std::string_view token, UnixMs now_ms) const 
   }
   std::int64_t exp = 0;
   if (p["exp"].get(exp) != simdjson::SUCCESS) return Unauthenticated("token has no exp");
-  if (exp * 1000 <= now_ms) return Unauthenticated("token has expired");
+  // Compared in seconds: `exp * 1000` would overflow for a huge or very negative exp.
+  if (exp <= now_ms / 1000) return Unauthenticated("token has expired");
   Principal who;
   std::string_view sub, name, grade, role;
   if (p["sub"].get(sub) != simdjson::SUCCESS || sub.empty())

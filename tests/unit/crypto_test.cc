@@ -67,6 +67,24 @@ TEST(Jwt, RejectsAlgorithmConfusion) {
   }
 }
 
+// A holder of the secret could sign any exp; extreme values must neither overflow nor wrap
+// into an unexpired token.
+TEST(Jwt, ExtremeExpiryIsComparedWithoutOverflow) {
+  JwtCodec jwt("secret");
+  auto signed_claims = [](const std::string& claims) {
+    const std::string unsigned_part =
+        Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})") + "." + Base64UrlEncode(claims);
+    return unsigned_part + "." + Base64UrlEncode(HmacSha256("secret", unsigned_part));
+  };
+  EXPECT_TRUE(jwt.Verify(signed_claims(R"({"sub":"x","exp":9223372036854775807})"), kNow).ok());
+  for (const char* exp : {"-18446742273709551", "-9223372036854775808", "0", "1790000000"}) {
+    const auto who =
+        jwt.Verify(signed_claims(std::string(R"({"sub":"x","exp":)") + exp + "}"), kNow);
+    ASSERT_FALSE(who.ok()) << exp;
+    EXPECT_EQ(who.error().detail, "token has expired") << exp;
+  }
+}
+
 TEST(Jwt, RejectsMalformedTokens) {
   JwtCodec jwt("secret");
   for (const char* bad : {"", "a", "a.b", "a.b.c.d", "...", "e30.e30.", "e30.e30.e30"}) {
