@@ -151,7 +151,7 @@ int Serve(const ServeFlags& flags) {
     HttpServer server(options, [&api](HttpRequest&& r, Respond respond) {
       api.Handle(std::move(r), std::move(respond));
     });
-    Sweeper sweeper(store, services, metrics);
+    auto sweeper = std::make_unique<Sweeper>(store, services, metrics);
 
     std::thread watcher([&server, signals] {
       int signal_number = 0;
@@ -163,6 +163,12 @@ int Serve(const ServeFlags& flags) {
                  host, server.port(), db_path, flags.hold_seconds, options.threads);
     server.Run();
     watcher.join();
+    // Work still queued behind the drain calls back into the Api and posts to the server's
+    // (stopped) I/O contexts, so it is finished here, while those are still alive: first
+    // the sweeper, then the password pool (whose tasks submit writes), then the writer.
+    sweeper.reset();
+    password_pool.Shutdown();
+    store.Close();
     spdlog::info("stopped");
   } catch (const std::exception& e) {
     spdlog::error("serve: {}", e.what());

@@ -9,13 +9,18 @@ WorkerPool::WorkerPool(int threads, size_t queue_tasks_max) : queue_tasks_max_(q
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
 }
 
-WorkerPool::~WorkerPool() {
+WorkerPool::~WorkerPool() { Shutdown(); }
+
+void WorkerPool::Shutdown() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  for (auto& t : threads_) t.join();
+  std::lock_guard lock(join_mu_);
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
 }
 
 bool WorkerPool::Post(std::function<void()> task) {

@@ -16,9 +16,13 @@ namespace bo {
 class WorkerPool {
  public:
   WorkerPool(int threads, size_t queue_tasks_max);
-  ~WorkerPool();  // finishes queued tasks, then joins
+  ~WorkerPool();  // Shutdown()s
 
+  // Queues `task`; returns false (and drops it) when the queue is full or after Shutdown().
   bool Post(std::function<void()> task);
+
+  // Refuses later tasks, runs the ones already queued and joins the threads. Idempotent.
+  void Shutdown();
 
  private:
   void Run();
@@ -28,6 +32,7 @@ class WorkerPool {
   std::deque<std::function<void()>> tasks_;
   size_t queue_tasks_max_;
   bool stopping_ = false;
+  std::mutex join_mu_;  // serialises joining the threads
   std::vector<std::thread> threads_;
 };
 

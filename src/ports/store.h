@@ -177,6 +177,10 @@ class Store {
   virtual std::vector<AuditCheck> Audit() = 0;
 
   virtual StoreStats Stats() = 0;
+
+  // Refuses every later job (job.done(false)), runs the jobs already queued and returns once
+  // they have been answered. Idempotent. Reads keep working.
+  virtual void Close() = 0;
 };
 
 }  // namespace bo

@@ -445,8 +445,21 @@ class MemoryTx final : public WriteTx {
 
 }  // namespace
 
+void MemoryStore::Close() {
+  Lock lock(mu_);
+  closed_ = true;
+}
+
 void MemoryStore::Submit(WriteJob job) {
   bool committed = true;
+  {
+    Lock lock(mu_);
+    if (closed_) committed = false;
+  }
+  if (!committed) {
+    if (job.done) job.done(false);  // refused: the job never ran
+    return;
+  }
   {
     Lock lock(mu_);
     committed = !std::exchange(fail_next_commit_, false);

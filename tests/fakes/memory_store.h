@@ -58,6 +58,7 @@ class MemoryStore final : public Store {
   bool Ping() override { return true; }
   std::vector<AuditCheck> Audit() override { return {}; }
   StoreStats Stats() override { return {}; }
+  void Close() override;
 
   // Makes the next Submit behave as a failed commit: the job runs, then all of its writes are
   // rolled back and done(false) is called.
@@ -73,6 +74,7 @@ class MemoryStore final : public Store {
   mutable std::recursive_mutex mu_;
   State state_;
   bool fail_next_commit_ = false;
+  bool closed_ = false;
 };
 
 }  // namespace bo::testing

@@ -20,13 +20,16 @@ SqliteStore::SqliteStore(SqliteOptions options) : options_(std::move(options)) {
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
-SqliteStore::~SqliteStore() {
+SqliteStore::~SqliteStore() { Close(); }
+
+void SqliteStore::Close() {
   {
     std::lock_guard lock(queue_mu_);
     stopping_ = true;
   }
   queue_cv_.notify_all();
-  writer_.join();
+  std::lock_guard lock(close_mu_);
+  if (writer_.joinable()) writer_.join();
 }
 
 void SqliteStore::Submit(WriteJob job) {

@@ -29,7 +29,7 @@ class SqliteStore final : public Store {
  public:
   // Opens (creating) the database and applies pending migrations. Throws SqliteError.
   explicit SqliteStore(SqliteOptions options);
-  ~SqliteStore() override;  // runs the jobs already queued, then stops the writer
+  ~SqliteStore() override;  // Close()s
 
   void Submit(WriteJob job) override;
   std::shared_ptr<StoreReader> Read() override;
@@ -37,6 +37,7 @@ class SqliteStore final : public Store {
   std::vector<AuditCheck> Audit() override;
 
   StoreStats Stats() override;
+  void Close() override;
 
  private:
   struct ReaderSlot;
@@ -51,6 +52,7 @@ class SqliteStore final : public Store {
   std::condition_variable queue_cv_;
   std::deque<WriteJob> queue_;
   bool stopping_ = false;
+  std::mutex close_mu_;  // serialises joining the writer
   std::thread writer_;
 
   std::mutex readers_mu_;
