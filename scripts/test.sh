@@ -33,7 +33,8 @@ for target in build-fuzz/fuzz/fuzz_*; do
   [ -x "$target" ] || continue
   corpus=$(mktemp -d)
   cp fuzz/corpus/* "$corpus"/ 2>/dev/null || true
-  "$target" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -print_final_stats=1 "$corpus"
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    "$target" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 -print_final_stats=1 "$corpus"
   rm -rf "$corpus"
 done
 
