@@ -8,17 +8,17 @@
 #include "app/payments.h"
 #include "app/submit.h"
 #include "fakes/memory_store.h"
+#include "fakes/use_case_test.h"
 
 namespace bo {
 namespace {
 
-using bo::testing::MemoryStore;
+using bo::testing::UseCaseTest;
 using ::testing::IsEmpty;
 
-constexpr UnixMs kStart = 1'790'000'000'000;
 constexpr UnixMs kHourMs = 3'600'000;
 
-class IdempotencyTest : public ::testing::Test {
+class IdempotencyTest : public UseCaseTest {
  protected:
   // Charges `amount` under an Idempotency-Key, answering 201 with the transaction id.
   Result<IdempotentOutcome> ChargeOnce(const std::string& user_id, const std::string& key,
@@ -42,11 +42,6 @@ class IdempotencyTest : public ::testing::Test {
     return store_.Read()->FindIdempotentResponse(user_id, key).has_value();
   }
 
-  ManualClock clock_{kStart};
-  TimeOrderedIdGenerator ids_{clock_};
-  TicketCodeSigner signer_{"ticket-key"};
-  Services svc_{clock_, ids_, HoldPolicy{300}, signer_};
-  MemoryStore store_;
   int produced_ = 0;  // how many times a response was produced rather than replayed
 };
 

@@ -7,19 +7,16 @@
 #include "app/reservations.h"
 #include "app/submit.h"
 #include "fakes/memory_store.h"
+#include "fakes/use_case_test.h"
 
 namespace bo {
 namespace {
 
-using bo::testing::MemoryStore;
+using bo::testing::UseCaseTest;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-constexpr UnixMs kStart = 1'790'000'000'000;
-constexpr int kHoldSeconds = 300;
-constexpr UnixMs kHoldMs = kHoldSeconds * 1000;
-
-class PaymentsTest : public ::testing::Test {
+class PaymentsTest : public UseCaseTest {
  protected:
   // One schedule with seats at 10 000 and 20 000 and 5 standing units at 5 000.
   void SetUp() override {
@@ -38,11 +35,6 @@ class PaymentsTest : public ::testing::Test {
     standing_ = schedule->ticket_types.at(0).id;
     for (const auto& seat : store_.Read()->ListSeats(schedule_id_)) seats_.push_back(seat.id);
     ASSERT_EQ(seats_.size(), 2u);
-  }
-
-  template <class T>
-  Result<T> Run(std::function<Result<T>(WriteTx&)> use_case) {
-    return RunUseCase<T>(store_, std::move(use_case));
   }
 
   Result<WalletTransaction> Charge(const std::string& user_id, Money amount) {
@@ -92,12 +84,6 @@ class PaymentsTest : public ::testing::Test {
     EXPECT_THAT(store_.EventsOfType(kEventPaymentCompleted), IsEmpty());
     for (const auto& seat_id : r.seat_ids) EXPECT_NE(SeatStatusOf(seat_id), SeatStatus::kSold);
   }
-
-  ManualClock clock_{kStart};
-  TimeOrderedIdGenerator ids_{clock_};
-  TicketCodeSigner signer_{"ticket-key"};
-  Services svc_{clock_, ids_, HoldPolicy{kHoldSeconds}, signer_};
-  MemoryStore store_;
 
   std::string schedule_id_;
   std::string standing_;

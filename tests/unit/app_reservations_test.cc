@@ -6,19 +6,16 @@
 #include "app/reservations.h"
 #include "app/submit.h"
 #include "fakes/memory_store.h"
+#include "fakes/use_case_test.h"
 
 namespace bo {
 namespace {
 
-using bo::testing::MemoryStore;
+using bo::testing::UseCaseTest;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-constexpr UnixMs kStart = 1'790'000'000'000;
-constexpr int kHoldSeconds = 300;
-constexpr UnixMs kHoldMs = kHoldSeconds * 1000;
-
-class ReservationsTest : public ::testing::Test {
+class ReservationsTest : public UseCaseTest {
  protected:
   void SetUp() override {
     auto concert = Run<Concert>([&](WriteTx& tx) {
@@ -44,11 +41,6 @@ class ReservationsTest : public ::testing::Test {
     auto s = Run<Schedule>([&](WriteTx& tx) { return CreateSchedule(tx, svc_, cmd); });
     EXPECT_TRUE(s.ok());
     return s.ok() ? s->id : "";
-  }
-
-  template <class T>
-  Result<T> Run(std::function<Result<T>(WriteTx&)> use_case) {
-    return RunUseCase<T>(store_, std::move(use_case));
   }
 
   Result<Reservation> HoldSeats(const std::string& user_id, std::vector<std::string> seat_ids,
@@ -85,12 +77,6 @@ class ReservationsTest : public ::testing::Test {
     return store_.Read()->FindSchedule(schedule_id).value().seats_available;
   }
   int UnitsTaken() { return store_.Read()->FindTicketType(standing_).value().taken; }
-
-  ManualClock clock_{kStart};
-  TimeOrderedIdGenerator ids_{clock_};
-  TicketCodeSigner signer_{"ticket-key"};
-  Services svc_{clock_, ids_, HoldPolicy{kHoldSeconds}, signer_};
-  MemoryStore store_;
 
   std::string concert_id_;
   std::string schedule_id_;

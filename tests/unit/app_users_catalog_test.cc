@@ -6,23 +6,18 @@
 #include "app/submit.h"
 #include "app/users.h"
 #include "fakes/memory_store.h"
+#include "fakes/use_case_test.h"
 
 namespace bo {
 namespace {
 
-using bo::testing::MemoryStore;
+using bo::testing::UseCaseTest;
 using ::testing::IsEmpty;
 
-constexpr UnixMs kStart = 1'790'000'000'000;
 constexpr UnixMs kDayMs = 86'400'000;
 
-class UsersCatalogTest : public ::testing::Test {
+class UsersCatalogTest : public UseCaseTest {
  protected:
-  template <class T>
-  Result<T> Run(std::function<Result<T>(WriteTx&)> use_case) {
-    return RunUseCase<T>(store_, std::move(use_case));
-  }
-
   Result<User> SignUpAs(const std::string& email, const std::string& name) {
     SignUpCommand cmd{email, name, "$argon2id$stub"};
     return Run<User>([&](WriteTx& tx) { return SignUp(tx, svc_, cmd); });
@@ -43,12 +38,6 @@ class UsersCatalogTest : public ::testing::Test {
     cmd.ticket_types = {{"Standing", 5'000, 100}, {"Balcony", 8'000, 20}};
     return Run<Schedule>([&](WriteTx& tx) { return CreateSchedule(tx, svc_, cmd); });
   }
-
-  ManualClock clock_{kStart};
-  TimeOrderedIdGenerator ids_{clock_};
-  TicketCodeSigner signer_{"ticket-key"};
-  Services svc_{clock_, ids_, HoldPolicy{300}, signer_};
-  MemoryStore store_;
 };
 
 TEST_F(UsersCatalogTest, SignUpCreatesABasicUser) {
