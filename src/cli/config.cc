@@ -1,13 +1,10 @@
 #include "cli/config.h"
 
-#include <sys/stat.h>
-
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "crypto/encoding.h"
+#include "crypto/secret_file.h"
 
 namespace bo {
 
@@ -15,30 +12,13 @@ std::string DatabasePath(const std::string& data_dir) { return data_dir + "/boxo
 
 std::string ResolveJwtSecret(const std::string& flag, const std::string& data_dir, bool create) {
   if (!flag.empty()) return flag;
-  const std::string path = data_dir + "/jwt-secret";
-  {
-    std::ifstream in(path);
-    if (in) {
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::string secret = ss.str();
-      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-      if (!secret.empty()) return secret;
-    }
-  }
+  const std::string path = JwtSecretPath(data_dir);
+  if (auto secret = ReadSecretFile(path)) return *secret;
   if (!create) {
     throw std::runtime_error("no JWT secret: pass --jwt-secret or a --data-dir that has one");
   }
-  std::filesystem::create_directories(data_dir);
   const std::string secret = Base64UrlEncode(RandomBytes(32));
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << secret << "\n";
-    if (!out) throw std::runtime_error("cannot write " + tmp);
-  }
-  ::chmod(tmp.c_str(), 0600);
-  std::filesystem::rename(tmp, path);
+  WriteSecretFile(path, secret);
   return secret;
 }
 

@@ -1,0 +1,84 @@
+#include "loadgen/scenario.h"
+
+#include <algorithm>
+
+#include "codec/json_writer.h"
+#include "common/assert.h"
+#include "loadgen/setup.h"
+
+namespace bo::loadgen {
+
+const std::vector<ScenarioInfo>& ScenarioList() {
+  static const std::vector<ScenarioInfo> kList = {
+      {"healthz", "GET /healthz: the server's HTTP baseline"},
+      {"browse",
+       "concert list 20%, a month of schedules 30%, a seat map 50% (30 schedules of --seats)"},
+      {"flash-sale",
+       "buyers race for the --seats of one schedule; each request holds 1 to "
+       "--seats-per-hold-max random seats"},
+      {"ga-sale",
+       "buyers race for one ticket type of --capacity units; each request holds 1 to "
+       "--quantity-max"},
+      {"pay",
+       "one operation = hold seats, charge the wallet, pay (both with an Idempotency-Key); "
+       "--seats in the schedule"},
+  };
+  return kList;
+}
+
+std::unique_ptr<Scenario> MakeScenario(std::string_view name, const ScenarioOptions& options) {
+  if (name == "healthz") return NewHealthzScenario(options);
+  if (name == "browse") return NewBrowseScenario(options);
+  if (name == "flash-sale") return NewFlashSaleScenario(options);
+  if (name == "ga-sale") return NewGaSaleScenario(options);
+  if (name == "pay") return NewPayScenario(options);
+  BO_ASSERT(false && "unknown scenario");
+  return nullptr;
+}
+
+HttpSession::HttpSession(boost::asio::any_io_executor executor,
+                         std::shared_ptr<const HttpConnectionOptions> http)
+    : connection_(std::move(executor), std::move(http)), random_(std::random_device{}()) {}
+
+boost::asio::awaitable<void> HttpSession::Open() { co_await connection_.Connect(); }
+
+int HttpSession::Uniform(int low, int high) {
+  BO_ASSERT(low <= high);
+  return std::uniform_int_distribution<int>(low, high)(random_);
+}
+
+SeatCatalog::SeatCatalog(const std::string& schedule_id, std::vector<SeatState> seats)
+    : schedule_id_(schedule_id) {
+  BO_ASSERT(!seats.empty());
+  seat_ids_.reserve(seats.size());
+  quoted_seat_ids_.reserve(seats.size());
+  for (auto& s : seats) {
+    quoted_seat_ids_.push_back(JsonQuoted(s.id));
+    seat_ids_.push_back(std::move(s.id));
+  }
+  body_prefix_ = "{\"scheduleId\":" + JsonQuoted(schedule_id) + ",\"seatIds\":[";
+}
+
+void SeatCatalog::HoldBody(const int* indexes, int count, std::string& body) const {
+  BO_ASSERT(count >= 1);
+  body.assign(body_prefix_);
+  for (int i = 0; i < count; ++i) {
+    if (i > 0) body.push_back(',');
+    body.append(quoted_seat_ids_[static_cast<size_t>(indexes[i])]);
+  }
+  body.append("]}");
+}
+
+int DistinctRandom(std::mt19937_64& random, int n, int count, int* out) {
+  BO_ASSERT(count >= 1 && count <= kSeatsPerHoldMax && n >= 1);
+  count = std::min(count, n);
+  std::uniform_int_distribution<int> pick(0, n - 1);
+  for (int i = 0; i < count;) {
+    const int candidate = pick(random);
+    // Rejection sampling: count <= min(10, n), so a value not yet drawn always exists.
+    if (std::find(out, out + i, candidate) == out + i) out[i++] = candidate;
+  }
+  return count;
+}
+
+}  // namespace bo::loadgen

@@ -1,0 +1,129 @@
+// flash-sale: every connection races for the seats of one fresh schedule of --seats seats. Each
+// operation is one POST /v1/reservations for 1 to --seats-per-hold-max distinct random seats by
+// a random one of --users buyers; once the seats are gone every answer is 409. Afterwards the
+// seat map must agree with the 201 answers: no seat in two of them, each of their seats HELD,
+// no seat taken that no answer granted.
+#include "loadgen/scenario.h"
+#include "loadgen/setup.h"
+#include "ports/clock.h"
+
+namespace bo::loadgen {
+namespace {
+
+namespace asio = boost::asio;
+
+// What one connection saw; written by its session only.
+struct SeatSaleLog {
+  std::vector<GrantedHold> holds;
+  std::vector<std::string> unanswered_seat_ids;
+  std::int64_t unreadable = 0;
+};
+
+class FlashSaleSession final : public HttpSession {
+ public:
+  FlashSaleSession(asio::any_io_executor executor, const ScenarioOptions& options,
+                   const SeatCatalog& seats, SeatSaleLog& log)
+      : HttpSession(std::move(executor), options.http),
+        options_(options),
+        seats_(seats),
+        log_(log) {}
+
+  asio::awaitable<Outcome> RunOnce(std::int64_t) override {
+    int indexes[kSeatsPerHoldMax];
+    const int count =
+        DistinctRandom(random_, seats_.size(), Uniform(1, options_.seats_per_hold_max), indexes);
+    seats_.HoldBody(indexes, count, body_);
+    HttpCall call;
+    call.method = HttpMethod::kPost;
+    call.target = "/v1/reservations";
+    call.body = body_;
+    call.bearer_token = options_.users->token(Uniform(0, options_.users->size() - 1));
+    const HttpAnswer answer = co_await connection_.Send(call);
+    if (!answer.answered()) {
+      for (int i = 0; i < count; ++i)
+        log_.unanswered_seat_ids.push_back(seats_.seat_id(indexes[i]));
+    } else if (answer.status == 201) {
+      if (auto hold = reader_.Reservation(answer.body)) {
+        log_.holds.push_back(std::move(*hold));
+      } else {
+        ++log_.unreadable;
+      }
+    }
+    co_return Outcome{answer.status, 1};
+  }
+
+ private:
+  const ScenarioOptions& options_;
+  const SeatCatalog& seats_;
+  SeatSaleLog& log_;
+};
+
+class FlashSaleScenario final : public Scenario {
+ public:
+  explicit FlashSaleScenario(const ScenarioOptions& options)
+      : options_(options), logs_(static_cast<size_t>(options.connections)) {}
+
+  asio::awaitable<Status> Prepare(ApiClient& api) override {
+    auto concert =
+        co_await CreateConcert(api, options_.admin_token, "bench flash-sale " + options_.run_id);
+    if (!concert.ok()) co_return concert.error();
+    concert_id_ = *concert;
+    auto schedule = co_await CreateSchedule(api, options_.admin_token, concert_id_,
+                                            *ParseRfc3339(kBenchStartsAt), options_.seats, {});
+    if (!schedule.ok()) co_return schedule.error();
+    auto seats = co_await ReadSeatMap(api, schedule->id);
+    if (!seats.ok()) co_return seats.error();
+    if (seats->empty()) co_return MakeError(ErrorCode::kInternal, "the new schedule has no seats");
+    seats_.emplace(schedule->id, std::move(*seats));
+    co_return Ok();
+  }
+
+  std::unique_ptr<LoadSession> NewSession(int connection_index, int,
+                                          asio::any_io_executor executor) override {
+    return std::make_unique<FlashSaleSession>(std::move(executor), options_, *seats_,
+                                              logs_[static_cast<size_t>(connection_index)]);
+  }
+
+  asio::awaitable<std::optional<InvariantReport>> Verify(ApiClient& api) override {
+    SeatSaleObservation o;
+    for (auto& log : logs_) {
+      std::move(log.holds.begin(), log.holds.end(), std::back_inserter(o.holds));
+      std::move(log.unanswered_seat_ids.begin(), log.unanswered_seat_ids.end(),
+                std::back_inserter(o.unanswered_seat_ids));
+      o.unreadable_answers += log.unreadable;
+    }
+    logs_.clear();
+    auto map = co_await ReadSeatMap(api, seats_->schedule_id());
+    o.checked_at_ms = SystemClock().NowMs();
+    if (!map.ok()) {
+      co_return InvariantReport{{Check{"seat map readable", false, map.error().detail}}};
+    }
+    o.seat_map = std::move(*map);
+    holds_ = static_cast<std::int64_t>(o.holds.size());
+    for (const auto& h : o.holds) seats_held_ += static_cast<std::int64_t>(h.seat_ids.size());
+    co_return CheckSeatSale(o);
+  }
+
+  std::vector<Fact> Facts() const override {
+    return {Fact::Text("concertId", concert_id_),
+            Fact::Text("scheduleId", seats_ ? seats_->schedule_id() : ""),
+            Fact::Number("seats", options_.seats), Fact::Number("holdsGranted", holds_),
+            Fact::Number("seatsHeld", seats_held_)};
+  }
+
+ private:
+  ScenarioOptions options_;
+  std::string concert_id_;
+  std::optional<SeatCatalog> seats_;
+  std::vector<SeatSaleLog> logs_;  // one per connection
+  std::int64_t holds_ = 0;
+  std::int64_t seats_held_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Scenario> NewFlashSaleScenario(const ScenarioOptions& options) {
+  return std::make_unique<FlashSaleScenario>(options);
+}
+
+}  // namespace bo::loadgen
