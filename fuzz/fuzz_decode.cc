@@ -16,6 +16,7 @@
 #include "domain/money.h"
 #include "domain/reservation.h"
 #include "domain/user.h"
+#include "domain/waiting_room.h"
 #include "http/decode.h"
 
 namespace {
@@ -172,6 +173,22 @@ void FuzzTicketVerify(std::string_view in) {
   CHECK(IsText(r.value(), 1, 256));
 }
 
+void FuzzWaitingRoomSettings(std::string_view in) {
+  constexpr UnixMs kNowMs = 1'790'000'000'000;
+  const auto r = DecodeWaitingRoomSettings(in, kNowMs);
+  CheckFailure(r);
+  if (!r.ok()) return;
+  CHECK(ValidateWaitingRoomSettings(r.value(), kNowMs).ok());
+  if (r->opens_at_ms) CheckInstantRoundTrip(*r->opens_at_ms);
+}
+
+void FuzzJoinQueue(std::string_view in) {
+  const auto r = DecodeJoinQueue(in);
+  CheckFailure(r);
+  if (!r.ok()) return;
+  CHECK(IsText(r.value(), 1, 64));
+}
+
 void FuzzListQuery(std::string_view in) {
   const auto r = DecodeListQuery(in);
   CheckFailure(r);
@@ -258,6 +275,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, size_t size) {
   FuzzCreateSchedule(in);
   FuzzReserve(in);
   FuzzCharge(in);
+  FuzzWaitingRoomSettings(in);
+  FuzzJoinQueue(in);
   FuzzPay(in);
   FuzzTicketVerify(in);
   FuzzListQuery(in);

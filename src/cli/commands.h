@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace bo {
 
@@ -17,6 +18,9 @@ struct ServeFlags {
   bool demo = false;
   bool access_log = true;
   int batch_size_max = 512;
+  // Queue token requests (POST /v1/queue/tokens) allowed per minute, in bursts of as many.
+  int queue_joins_per_user_per_minute = 20;
+  int queue_joins_per_address_per_minute = 600;
 };
 int Serve(const ServeFlags& flags);
 
@@ -34,5 +38,8 @@ struct TokenFlags {
 int Token(const TokenFlags& flags);
 
 int Audit(const std::string& store, const std::string& data_dir);
+
+// `args` are the words after `bench`: a scenario name, then its options.
+int Bench(const std::vector<std::string>& args);
 
 }  // namespace bo

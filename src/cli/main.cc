@@ -1,5 +1,5 @@
-// boxoffice: serve | migrate | token | audit. Every flag also reads BOXOFFICE_<FLAG> from the
-// environment; a flag on the command line wins.
+// boxoffice: serve | migrate | token | audit | bench. Every flag also reads BOXOFFICE_<FLAG> from
+// the environment; a flag on the command line wins.
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
@@ -39,6 +39,16 @@ int main(int argc, char** argv) {
       ->envname("BOXOFFICE_BATCH_SIZE_MAX")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  s->add_option("--queue-joins-per-user-per-minute", serve.queue_joins_per_user_per_minute,
+                "Queue token requests a user may make a minute (in a burst, too)")
+      ->envname("BOXOFFICE_QUEUE_JOINS_PER_USER_PER_MINUTE")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  s->add_option("--queue-joins-per-address-per-minute", serve.queue_joins_per_address_per_minute,
+                "Queue token requests a client address may make a minute (in a burst, too)")
+      ->envname("BOXOFFICE_QUEUE_JOINS_PER_ADDRESS_PER_MINUTE")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
 
   std::string store, data_dir = "./boxoffice-data";
   auto* m = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
@@ -67,6 +77,11 @@ int main(int argc, char** argv) {
   a->add_option("--store", audit_store, "Store URL")->envname("BOXOFFICE_STORE");
   a->add_option("--data-dir", audit_dir, "Data directory")->envname("BOXOFFICE_DATA_DIR");
 
+  // The load generator parses its own options (they depend on the scenario).
+  auto* b = app.add_subcommand("bench", "Drive load; `boxoffice bench --help` lists scenarios");
+  b->prefix_command();
+  b->set_help_flag();
+
   CLI11_PARSE(app, argc, argv);
 
   if (*s) return bo::Serve(serve);
@@ -79,5 +94,6 @@ int main(int argc, char** argv) {
     return bo::Token(token);
   }
   if (*a) return bo::Audit(audit_store, audit_dir);
+  if (*b) return bo::Bench(b->remaining());
   return 2;
 }

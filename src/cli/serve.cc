@@ -9,6 +9,8 @@
 #include <mutex>
 #include <thread>
 
+#include "adapters/inprocess/waiting_room.h"
+#include "adapters/redis/waiting_room.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "app/idempotency.h"
 #include "app/reservations.h"
@@ -16,9 +18,11 @@
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "cli/demo.h"
+#include "cli/queue_ticker.h"
 #include "common/worker_pool.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "ports/random.h"
 
 namespace bo {
 namespace {
@@ -106,10 +110,8 @@ void SetUpLogging(bool access_log) {
 
 int Serve(const ServeFlags& flags) {
   SetUpLogging(flags.access_log);
-  if (!flags.redis.empty() || !flags.nats.empty()) {
-    spdlog::error(
-        "--redis and --nats are not supported by this build; the waiting room and "
-        "event bus run in process");
+  if (!flags.nats.empty()) {
+    spdlog::error("--nats is not supported by this build; the event bus runs in process");
     return 2;
   }
   std::string host;
@@ -140,7 +142,25 @@ int Serve(const ServeFlags& flags) {
     const JwtCodec jwt(jwt_secret);
     WorkerPool password_pool(kPasswordThreads, kPasswordQueueTasksMax);
     Metrics metrics;
-    Api api(store, services, jwt, password_pool, metrics, ApiOptions{3600, flags.access_log});
+    SystemRandom random;
+    std::unique_ptr<WaitingRoom> waiting_room;
+    if (flags.redis.empty()) {
+      waiting_room = std::make_unique<inprocess::InProcessWaitingRoom>(random);
+    } else {
+      auto redis = redis::RedisWaitingRoom::Open(flags.redis, random);
+      if (!redis.ok()) {
+        spdlog::error("--redis {}: {}", flags.redis, redis.error().detail);
+        return redis.error().code == ErrorCode::kInvalidRequest ? 2 : 1;
+      }
+      waiting_room = std::move(*redis);
+    }
+    ApiOptions api_options;
+    api_options.access_log = flags.access_log;
+    api_options.queue_joins_per_user =
+        BucketLimits{flags.queue_joins_per_user_per_minute, flags.queue_joins_per_user_per_minute};
+    api_options.queue_joins_per_address = BucketLimits{flags.queue_joins_per_address_per_minute,
+                                                       flags.queue_joins_per_address_per_minute};
+    Api api(store, services, jwt, password_pool, metrics, *waiting_room, api_options);
 
     HttpServerOptions options;
     options.host = host;
@@ -152,6 +172,9 @@ int Serve(const ServeFlags& flags) {
       api.Handle(std::move(r), std::move(respond));
     });
     auto sweeper = std::make_unique<Sweeper>(store, services, metrics);
+    auto ticker = std::make_unique<QueueTicker>(
+        *waiting_room, clock, metrics,
+        [&api](UnixMs now_ms) { api.queue_events().Publish(now_ms); });
 
     std::thread watcher([&server, signals] {
       int signal_number = 0;
@@ -159,10 +182,16 @@ int Serve(const ServeFlags& flags) {
       spdlog::info("signal {}: draining requests in progress", signal_number);
       server.Stop(kDrainSecondsMax);
     });
-    spdlog::info("boxoffice listening on http://{}:{} (store: sqlite {}, hold {}s, {} threads)",
-                 host, server.port(), db_path, flags.hold_seconds, options.threads);
+    spdlog::info(
+        "boxoffice listening on http://{}:{} (store: sqlite {}, waiting room: {}, hold {}s, {} "
+        "threads)",
+        host, server.port(), db_path, flags.redis.empty() ? "in process" : flags.redis,
+        flags.hold_seconds, options.threads);
     server.Run();
     watcher.join();
+    // The streams are the server's; stop writing to them before it goes.
+    ticker.reset();
+    api.queue_events().CloseAll();
     // Work still queued behind the drain calls back into the Api and posts to the server's
     // (stopped) I/O contexts, so it is finished here, while those are still alive: first
     // the sweeper, then the password pool (whose tasks submit writes), then the writer.

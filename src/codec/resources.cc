@@ -127,4 +127,28 @@ void WriteEvent(JsonWriter& w, const Event& e) {
   w.EndObject();
 }
 
+void WriteQueueToken(JsonWriter& w, const QueueToken& t) {
+  w.BeginObject();
+  w.Field("token", t.token);
+  w.Field("concertId", t.concert_id);
+  w.Field("status", QueueTokenStatusName(t.status));
+  w.Field("position", t.position);
+  w.Field("etaSeconds", t.eta_seconds);
+  w.NullableField("expiresAt", t.expires_at_ms ? FormatRfc3339(*t.expires_at_ms) : "");
+  w.Field("preQueue", t.in_pre_queue);
+  w.EndObject();
+}
+
+void WriteWaitingRoomSettings(JsonWriter& w, std::string_view concert_id,
+                              const WaitingRoomSettings& s) {
+  w.BeginObject();
+  w.Field("concertId", concert_id);
+  w.Field("enabled", s.enabled);
+  w.Field("admitPerSecond", s.admit_per_second);
+  w.Field("maxActive", s.max_active);
+  w.Field("activeTtlSeconds", s.active_ttl_seconds);
+  w.NullableField("opensAt", s.opens_at_ms ? FormatRfc3339(*s.opens_at_ms) : "");
+  w.EndObject();
+}
+
 }  // namespace bo

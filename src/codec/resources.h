@@ -10,6 +10,7 @@
 #include "domain/payment.h"
 #include "domain/reservation.h"
 #include "domain/user.h"
+#include "domain/waiting_room.h"
 #include "domain/wallet.h"
 
 namespace bo {
@@ -24,6 +25,11 @@ void WriteWalletTransaction(JsonWriter& w, const WalletTransaction& t);
 void WriteTicket(JsonWriter& w, const Ticket& t);
 void WritePayment(JsonWriter& w, const Payment& p);
 void WriteEvent(JsonWriter& w, const Event& e);  // the envelope {id, type, time, data}
+// {token, concertId, status, position, etaSeconds, expiresAt, preQueue}
+void WriteQueueToken(JsonWriter& w, const QueueToken& t);
+// {concertId, enabled, admitPerSecond, maxActive, activeTtlSeconds, opensAt}
+void WriteWaitingRoomSettings(JsonWriter& w, std::string_view concert_id,
+                              const WaitingRoomSettings& s);
 
 // One resource as a whole document.
 template <class T>

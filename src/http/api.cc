@@ -12,13 +12,17 @@
 namespace bo {
 
 Api::Api(Store& store, Services& services, const JwtCodec& jwt, WorkerPool& slow_pool,
-         Metrics& metrics, ApiOptions options)
+         Metrics& metrics, WaitingRoom& waiting_room, ApiOptions options)
     : store_(store),
       services_(services),
       jwt_(jwt),
       slow_pool_(slow_pool),
       metrics_(metrics),
-      options_(options) {
+      waiting_room_(waiting_room),
+      options_(options),
+      queue_joins_by_user_(options_.queue_joins_per_user, options_.rate_limit_keys_max),
+      queue_joins_by_address_(options_.queue_joins_per_address, options_.rate_limit_keys_max),
+      queue_events_(waiting_room, metrics, options_.queue_event_streams_max) {
   AddRoutes();
 }
 
@@ -29,6 +33,7 @@ void Api::AddRoutes() {
   AddWalletRoutes(router_, *this);
   AddPaymentRoutes(router_, *this);
   AddOperationRoutes(router_, *this);
+  AddQueueRoutes(router_, *this);
 }
 
 void Api::Handle(HttpRequest&& request, Respond respond) {

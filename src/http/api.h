@@ -22,21 +22,30 @@
 #include "http/message.h"
 #include "http/metrics.h"
 #include "http/problem.h"
+#include "http/queue_events.h"
+#include "http/rate_limiter.h"
 #include "http/router.h"
 #include "ports/store.h"
+#include "ports/waiting_room.h"
 
 namespace bo {
 
 struct ApiOptions {
   int access_token_ttl_seconds = 3600;
   bool access_log = true;
+  // POST /v1/queue/tokens per user and per client address (the TCP peer): a bucket of
+  // `capacity` requests that refills at `per_minute`.
+  BucketLimits queue_joins_per_user{20, 20};
+  BucketLimits queue_joins_per_address{600, 600};
+  size_t rate_limit_keys_max = 100'000;  // users or addresses tracked by each limit
+  size_t queue_event_streams_max = 10'000;
 };
 
 class Api {
  public:
   // REQUIRES: every reference outlives the Api.
   Api(Store& store, Services& services, const JwtCodec& jwt, WorkerPool& slow_pool,
-      Metrics& metrics, ApiOptions options);
+      Metrics& metrics, WaitingRoom& waiting_room, ApiOptions options);
 
   // The HttpHandler of the server.
   void Handle(HttpRequest&& request, Respond respond);
@@ -60,6 +69,10 @@ class Api {
   const JwtCodec& jwt() const { return jwt_; }
   WorkerPool& slow_pool() { return slow_pool_; }
   Metrics& metrics() { return metrics_; }
+  WaitingRoom& waiting_room() { return waiting_room_; }
+  RateLimiter& queue_joins_by_user() { return queue_joins_by_user_; }
+  RateLimiter& queue_joins_by_address() { return queue_joins_by_address_; }
+  QueueEvents& queue_events() { return queue_events_; }
   const ApiOptions& options() const { return options_; }
 
   // Requests accepted and not yet answered.
@@ -78,7 +91,11 @@ class Api {
   const JwtCodec& jwt_;
   WorkerPool& slow_pool_;
   Metrics& metrics_;
+  WaitingRoom& waiting_room_;
   ApiOptions options_;
+  RateLimiter queue_joins_by_user_;
+  RateLimiter queue_joins_by_address_;
+  QueueEvents queue_events_;
   Router router_;
   std::atomic<int> in_flight_{0};
 
@@ -98,6 +115,7 @@ void AddReservationRoutes(Router& router, Api& api);
 void AddWalletRoutes(Router& router, Api& api);
 void AddPaymentRoutes(Router& router, Api& api);
 void AddOperationRoutes(Router& router, Api& api);
+void AddQueueRoutes(Router& router, Api& api);
 
 template <class T>
 void Api::Write(std::shared_ptr<Call> call, std::function<Result<T>(WriteTx&)> use_case,

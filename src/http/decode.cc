@@ -197,6 +197,15 @@ Status DecodeTicketTypes(const simdjson::dom::array& types, CreateScheduleComman
   return Ok();
 }
 
+Result<bool> BoolField(const Body& b, const char* field) {
+  auto e = b.Element(field);
+  if (!e.ok()) return e.error();
+  bool v = false;
+  if (e->get(v) != simdjson::SUCCESS)
+    return Invalid(std::string(field) + ": must be true or false");
+  return v;
+}
+
 Result<simdjson::dom::array> ArrayField(const Body& b, const char* field) {
   auto e = b.Element(field);
   if (!e.ok()) return e.error();
@@ -327,6 +336,33 @@ Result<PayInput> DecodePay(std::string_view text) {
 Result<std::string> DecodeTicketVerify(std::string_view text) {
   BO_TRY(b, Body::Parse(text));
   return StringField(b, "code", 1, 256);
+}
+
+Result<WaitingRoomSettings> DecodeWaitingRoomSettings(std::string_view text, UnixMs now_ms) {
+  BO_TRY(b, Body::Parse(text));
+  WaitingRoomSettings s;
+  BO_TRY(enabled, BoolField(b, "enabled"));
+  BO_TRY(admit_per_second, IntField(b, "admitPerSecond", kAdmitPerSecondMin, kAdmitPerSecondMax));
+  BO_TRY(max_active, IntField(b, "maxActive", kMaxActiveMin, kMaxActiveMax));
+  BO_TRY(ttl_seconds, IntField(b, "activeTtlSeconds", kActiveTtlSecondsMin, kActiveTtlSecondsMax));
+  s.enabled = enabled;
+  s.admit_per_second = static_cast<int>(admit_per_second);
+  s.max_active = static_cast<int>(max_active);
+  s.active_ttl_seconds = static_cast<int>(ttl_seconds);
+  if (b.Has("opensAt")) {
+    BO_TRY(opens_at, StringField(b, "opensAt", 1, 64));
+    const auto opens_at_ms = ParseRfc3339(opens_at);
+    if (!opens_at_ms) return Invalid("opensAt: must be an RFC 3339 date-time or null");
+    s.opens_at_ms = *opens_at_ms;
+  }
+  auto valid = ValidateWaitingRoomSettings(s, now_ms);
+  if (!valid.ok()) return valid.error();
+  return s;
+}
+
+Result<std::string> DecodeJoinQueue(std::string_view text) {
+  BO_TRY(b, Body::Parse(text));
+  return StringField(b, "concertId", 1, 64);
 }
 
 Result<std::optional<std::string>> QueryParam(std::string_view query, std::string_view name) {

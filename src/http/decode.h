@@ -9,6 +9,7 @@
 #include "app/catalog.h"
 #include "app/reservations.h"
 #include "common/result.h"
+#include "domain/waiting_room.h"
 
 namespace bo {
 
@@ -51,6 +52,13 @@ Result<PayInput> DecodePay(std::string_view body);
 
 // {code}
 Result<std::string> DecodeTicketVerify(std::string_view body);
+
+// {enabled, admitPerSecond, maxActive, activeTtlSeconds, opensAt?}: every field but opensAt
+// (an RFC 3339 time or null) is required; ranges as ValidateWaitingRoomSettings at `now_ms`.
+Result<WaitingRoomSettings> DecodeWaitingRoomSettings(std::string_view body, UnixMs now_ms);
+
+// {concertId}: the concert whose waiting room to join.
+Result<std::string> DecodeJoinQueue(std::string_view body);
 
 struct ListQuery {
   int limit = kListLimitDefault;

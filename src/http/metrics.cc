@@ -17,6 +17,12 @@ prometheus::Gauge& GaugeOf(prometheus::Registry& r, const std::string& name,
   return prometheus::BuildGauge().Name(name).Help(help).Register(r).Add({});
 }
 
+prometheus::Histogram& HistogramOf(prometheus::Registry& r, const std::string& name,
+                                   const std::string& help,
+                                   const prometheus::Histogram::BucketBoundaries& buckets) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(r).Add({}, buckets);
+}
+
 }  // namespace
 
 Metrics::Metrics() : Metrics(std::make_shared<prometheus::Registry>()) {}
@@ -37,6 +43,25 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> r)
       writer_transactions(GaugeOf(*r, "boxoffice_store_transactions_committed",
                                   "Transactions the store's writer committed")),
       writer_jobs(GaugeOf(*r, "boxoffice_store_write_jobs", "Write jobs the store's writer ran")),
+      queue_tokens_issued(
+          CounterOf(*r, "boxoffice_queue_tokens_issued_total", "Queue tokens issued")),
+      queue_admitted(CounterOf(*r, "boxoffice_queue_admitted_total",
+                               "Queue tokens admitted (WAITING to ACTIVE)")),
+      queue_expired(CounterOf(*r, "boxoffice_queue_expired_total",
+                              "ACTIVE queue tokens that expired unused")),
+      queue_ended(
+          CounterOf(*r, "boxoffice_queue_ended_total", "ACTIVE queue tokens ended by a payment")),
+      queue_rate_limited(CounterOf(*r, "boxoffice_queue_rate_limited_total",
+                                   "Queue token requests refused by a rate limit")),
+      queue_gate_refused(CounterOf(*r, "boxoffice_queue_gate_refused_total",
+                                   "Reservations and payments refused by the queue gate")),
+      queue_waiting(GaugeOf(*r, "boxoffice_queue_waiting", "Queue tokens waiting")),
+      queue_active(GaugeOf(*r, "boxoffice_queue_active", "Queue tokens ACTIVE")),
+      queue_streams(GaugeOf(*r, "boxoffice_queue_event_streams", "Open queue event streams")),
+      queue_wait_seconds(
+          HistogramOf(*r, "boxoffice_queue_wait_seconds",
+                      "Time from joining a waiting room (or its opening) to admission",
+                      {0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200})),
       registry_(r),
       requests_(prometheus::BuildCounter()
                     .Name("boxoffice_http_requests_total")

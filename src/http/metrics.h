@@ -1,5 +1,5 @@
-// The server's Prometheus metrics: requests by route and status, latency histograms, and the
-// business counters (holds, sales, expiries). Scraped at GET /metrics.
+// The server's Prometheus metrics: requests by route and status, latency histograms, the
+// business counters (holds, sales, expiries) and the waiting room's. Scraped at GET /metrics.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -32,6 +32,18 @@ class Metrics {
   prometheus::Gauge& writer_queue_jobs;    // set when scraped
   prometheus::Gauge& writer_transactions;  // set when scraped
   prometheus::Gauge& writer_jobs;          // set when scraped
+
+  // The waiting room. Admitted per second is rate(boxoffice_queue_admitted_total).
+  prometheus::Counter& queue_tokens_issued;   // new queue tokens
+  prometheus::Counter& queue_admitted;        // WAITING -> ACTIVE (by this instance's rounds)
+  prometheus::Counter& queue_expired;         // ACTIVE tokens unused for their TTL
+  prometheus::Counter& queue_ended;           // ACTIVE tokens ended by a payment
+  prometheus::Counter& queue_rate_limited;    // token requests refused with 429
+  prometheus::Counter& queue_gate_refused;    // gated requests refused with 403
+  prometheus::Gauge& queue_waiting;           // set when scraped
+  prometheus::Gauge& queue_active;            // set when scraped
+  prometheus::Gauge& queue_streams;           // open event streams of this instance
+  prometheus::Histogram& queue_wait_seconds;  // from joining (or the opening) to admission
 
   // The text exposition of every metric.
   std::string Serialize() const;

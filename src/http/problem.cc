@@ -28,6 +28,9 @@ constexpr Row kTable[] = {
      "Idempotency key required"},
     {ErrorCode::kIdempotencyKeyReused, 422, "IDEMPOTENCY_KEY_REUSED", "Idempotency key reused"},
     {ErrorCode::kIdempotencyKeyInUse, 409, "IDEMPOTENCY_KEY_IN_USE", "Idempotency key in use"},
+    {ErrorCode::kQueueTokenRequired, 403, "QUEUE_TOKEN_REQUIRED", "Queue token required"},
+    {ErrorCode::kQueueTokenNotActive, 403, "QUEUE_TOKEN_NOT_ACTIVE", "Queue token not active"},
+    {ErrorCode::kRateLimited, 429, "RATE_LIMITED", "Rate limited"},
     {ErrorCode::kPayloadTooLarge, 413, "PAYLOAD_TOO_LARGE", "Payload too large"},
     {ErrorCode::kMethodNotAllowed, 405, "METHOD_NOT_ALLOWED", "Method not allowed"},
     {ErrorCode::kUnavailable, 503, "UNAVAILABLE", "Service unavailable"},
@@ -56,7 +59,7 @@ HttpResponse ProblemResponse(const Error& error) {
   w.Field("code", row.api_code);
   w.Field("detail", error.detail);
   w.EndObject();
-  return HttpResponse{row.status, "application/problem+json", w.Take(), {}};
+  return HttpResponse{row.status, "application/problem+json", w.Take(), {}, {}};
 }
 
 }  // namespace bo

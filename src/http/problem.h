@@ -16,7 +16,7 @@ HttpResponse ProblemResponse(const Error& error);
 
 // A JSON response.
 inline HttpResponse JsonResponse(int status, std::string body) {
-  return HttpResponse{status, "application/json", std::move(body), {}};
+  return HttpResponse{status, "application/json", std::move(body), {}, {}};
 }
 
 }  // namespace bo

@@ -23,11 +23,15 @@ void MetricsRoute(Api& api, std::shared_ptr<Call> call) {
   api.metrics().writer_queue_jobs.Set(static_cast<double>(stats.queue_jobs));
   api.metrics().writer_transactions.Set(static_cast<double>(stats.transactions_committed));
   api.metrics().writer_jobs.Set(static_cast<double>(stats.jobs_run));
-  call->respond(HttpResponse{200, "text/plain; version=0.0.4", api.metrics().Serialize(), {}});
+  if (auto queue = api.waiting_room().Stats(api.services().clock.NowMs()); queue.ok()) {
+    api.metrics().queue_waiting.Set(static_cast<double>(queue->waiting));
+    api.metrics().queue_active.Set(static_cast<double>(queue->active));
+  }
+  call->respond(HttpResponse{200, "text/plain; version=0.0.4", api.metrics().Serialize(), {}, {}});
 }
 
 void OpenApiRoute(Api&, std::shared_ptr<Call> call) {
-  call->respond(HttpResponse{200, "application/yaml", std::string(OpenApiDocument()), {}});
+  call->respond(HttpResponse{200, "application/yaml", std::string(OpenApiDocument()), {}, {}});
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "codec/resources.h"
 #include "http/api.h"
 #include "http/decode.h"
+#include "http/queue_gate.h"
 #include "http/responses.h"
 
 namespace bo {
@@ -16,6 +17,14 @@ void PayRoute(Api& api, std::shared_ptr<Call> call) {
   if (!RequireIdempotencyKey(*call)) return;
   auto input = DecodePay(call->request.body);
   if (!input.ok()) return call->respond(ProblemResponse(input.error()));
+  if (api.waiting_room().MayGate()) {
+    // Another user's or an unknown reservation is left to the use case, which answers 404.
+    const auto r = api.store().Read()->FindReservation(input->reservation_id);
+    if (r && r->user_id == call->caller().user_id) {
+      if (!PassQueueGate(api, *call, r->concert_id)) return;
+      EndQueueTokenOnSuccess(api, *call, r->concert_id);
+    }
+  }
   Metrics& m = api.metrics();
   api.Write<Payment>(
       call,

@@ -5,6 +5,7 @@
 #include "codec/resources.h"
 #include "http/api.h"
 #include "http/decode.h"
+#include "http/queue_gate.h"
 #include "http/responses.h"
 
 namespace bo {
@@ -20,6 +21,13 @@ Reservation Presented(Reservation r, UnixMs now_ms) {
 void CreateRoute(Api& api, std::shared_ptr<Call> call) {
   auto cmd = DecodeReserve(call->request.body);
   if (!cmd.ok()) return call->respond(ProblemResponse(cmd.error()));
+  if (api.waiting_room().MayGate()) {
+    const std::string& schedule_id =
+        std::visit([](const auto& c) -> const std::string& { return c.schedule_id; }, *cmd);
+    // An unknown schedule is left to the use case, which answers 404.
+    const auto schedule = api.store().Read()->FindSchedule(schedule_id);
+    if (schedule && !PassQueueGate(api, *call, schedule->concert_id)) return;
+  }
   const std::string& user_id = call->caller().user_id;
   std::function<Result<Reservation>(WriteTx&)> use_case;
   if (auto* seats = std::get_if<ReserveSeatsCommand>(&*cmd)) {

@@ -7,7 +7,9 @@
 #include <boost/beast/http.hpp>
 
 #include <chrono>
+#include <mutex>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "http/problem.h"
@@ -19,6 +21,76 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+
+// The body of a streamed response: written from any thread, sent by its connection's
+// coroutine, which waits on `wake` for more. A write posts a cancel of `wake` to the
+// connection's (single-threaded) context, so the coroutine either sees the bytes when it next
+// takes them or is woken from its wait.
+class ServerStream final : public ResponseStream,
+                           public std::enable_shared_from_this<ServerStream> {
+ public:
+  ServerStream(const asio::any_io_executor& executor, size_t buffer_bytes_max)
+      : executor_(executor), wake_(executor), buffer_bytes_max_(buffer_bytes_max) {}
+
+  bool Write(std::string bytes) override {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return false;
+      if (pending_.size() + bytes.size() > buffer_bytes_max_) {
+        closed_ = true;  // the client does not keep up: drop it
+      } else {
+        pending_ += bytes;
+      }
+    }
+    Wake();
+    return is_open();
+  }
+
+  void Close() override {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return;
+      closed_ = true;
+    }
+    Wake();
+  }
+
+  bool is_open() const override {
+    std::lock_guard lock(mu_);
+    return !closed_;
+  }
+
+  // On the connection's thread: takes the bytes queued; `*closed` tells whether the stream
+  // has ended (what was queued before still goes out).
+  std::string Take(bool* closed) {
+    std::lock_guard lock(mu_);
+    *closed = closed_;
+    return std::exchange(pending_, std::string());
+  }
+
+  // On the connection's thread: waits until a write or a close (or a spurious wake).
+  asio::awaitable<void> WaitForMore() {
+    wake_.expires_at(asio::steady_timer::time_point::max());
+    auto [ignored] = co_await wake_.async_wait(asio::as_tuple(asio::use_awaitable));
+    (void)ignored;
+  }
+
+ private:
+  void Wake() {
+    asio::post(executor_, [self = shared_from_this()] { self->wake_.cancel(); });
+  }
+
+  asio::any_io_executor executor_;
+  asio::steady_timer wake_;
+  const size_t buffer_bytes_max_;
+  mutable std::mutex mu_;
+  std::string pending_;
+  bool closed_ = false;
+};
+
+}  // namespace
+
 struct HttpServer::Impl {
   HttpServerOptions options;
   HttpHandler handler;
@@ -27,10 +99,17 @@ struct HttpServer::Impl {
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
   unsigned short port = 0;
+  // Open streams; declared after the contexts, so released before them.
+  mutable std::mutex streams_mu;
+  std::unordered_set<std::shared_ptr<ServerStream>> streams;
 
   asio::awaitable<void> Accept(tcp::acceptor& acceptor);
   asio::awaitable<void> Session(tcp::socket socket);
   asio::awaitable<HttpResponse> Dispatch(HttpRequest request);
+  asio::awaitable<void> Stream(beast::tcp_stream& stream, HttpResponse response, unsigned version);
+  // Registers a new stream; false if streams_max are open or the server is stopping.
+  bool AddStream(const std::shared_ptr<ServerStream>& s);
+  void RemoveStream(const std::shared_ptr<ServerStream>& s);
 };
 
 namespace {
@@ -42,6 +121,18 @@ std::string HeaderOf(const http::request<http::string_body>& req, std::string_vi
 
 HttpResponse PlainProblem(ErrorCode code, std::string detail) {
   return ProblemResponse(MakeError(code, std::move(detail)));
+}
+
+http::response<http::string_body> WholeResponse(HttpResponse response, unsigned version,
+                                                bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(response.status), version};
+  res.set(http::field::server, "boxoffice");
+  res.set(http::field::content_type, response.content_type);
+  for (auto& [name, value] : response.headers) res.set(name, value);
+  res.body() = std::move(response.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
 }
 
 }  // namespace
@@ -59,6 +150,75 @@ asio::awaitable<HttpResponse> HttpServer::Impl::Dispatch(HttpRequest request) {
         });
       },
       asio::use_awaitable);
+}
+
+bool HttpServer::Impl::AddStream(const std::shared_ptr<ServerStream>& s) {
+  std::lock_guard lock(streams_mu);
+  if (stopping.load() || streams.size() >= options.streams_max) return false;
+  streams.insert(s);
+  return true;
+}
+
+void HttpServer::Impl::RemoveStream(const std::shared_ptr<ServerStream>& s) {
+  std::lock_guard lock(streams_mu);
+  streams.erase(s);
+}
+
+asio::awaitable<void> HttpServer::Impl::Stream(beast::tcp_stream& stream, HttpResponse response,
+                                               unsigned version) {
+  auto s = std::make_shared<ServerStream>(co_await asio::this_coro::executor,
+                                          options.stream_buffer_bytes_max);
+  if (!AddStream(s)) {
+    HttpResponse refused = PlainProblem(
+        ErrorCode::kUnavailable,
+        stopping.load() ? "the server is stopping" : "too many open streams; retry later");
+    refused.headers.emplace_back("Retry-After", "1");
+    auto res = WholeResponse(std::move(refused), version, false);
+    co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
+    co_return;
+  }
+  http::response<http::empty_body> head{static_cast<http::status>(response.status), version};
+  head.set(http::field::server, "boxoffice");
+  head.set(http::field::content_type, response.content_type);
+  head.set(http::field::cache_control, "no-cache");
+  for (auto& [name, value] : response.headers) head.set(name, value);
+  head.keep_alive(false);
+  head.chunked(true);
+  http::response_serializer<http::empty_body> serializer{head};
+  stream.expires_after(std::chrono::seconds(options.idle_seconds_max));
+  auto [head_ec, head_bytes] =
+      co_await http::async_write_header(stream, serializer, asio::as_tuple(asio::use_awaitable));
+  (void)head_bytes;
+  if (!head_ec) {
+    if (!response.body.empty()) s->Write(std::move(response.body));
+    response.open_stream(s);
+    // The client sends nothing more on a stream: readable means it closed (or misbehaves).
+    stream.socket().async_wait(tcp::socket::wait_read, [s](beast::error_code) { s->Close(); });
+    for (;;) {
+      bool closed = false;
+      std::string chunk = s->Take(&closed);
+      if (!chunk.empty()) {
+        // A write that cannot finish in idle_seconds_max drops the client.
+        stream.expires_after(std::chrono::seconds(options.idle_seconds_max));
+        auto [ec, written] = co_await asio::async_write(
+            stream, http::make_chunk(asio::buffer(chunk)), asio::as_tuple(asio::use_awaitable));
+        (void)written;
+        if (ec) break;
+        continue;
+      }
+      if (closed) {
+        stream.expires_after(std::chrono::seconds(options.idle_seconds_max));
+        auto [ec, written] = co_await asio::async_write(stream, http::make_chunk_last(),
+                                                        asio::as_tuple(asio::use_awaitable));
+        (void)ec, (void)written;
+        break;
+      }
+      stream.expires_never();
+      co_await s->WaitForMore();
+    }
+  }
+  s->Close();
+  RemoveStream(s);
 }
 
 asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
@@ -117,15 +277,13 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
       in_flight.fetch_add(1);
       response = co_await Dispatch(std::move(r));
       in_flight.fetch_sub(1);
+      if (response.open_stream) {
+        co_await Stream(stream, std::move(response), version);
+        break;  // a stream ends its connection
+      }
     }
 
-    http::response<http::string_body> res{static_cast<http::status>(response.status), version};
-    res.set(http::field::server, "boxoffice");
-    res.set(http::field::content_type, response.content_type);
-    for (auto& [name, value] : response.headers) res.set(name, value);
-    res.body() = std::move(response.body);
-    res.keep_alive(keep_alive);
-    res.prepare_payload();
+    auto res = WholeResponse(std::move(response), version, keep_alive);
     stream.expires_after(std::chrono::seconds(options.idle_seconds_max));
     auto [write_ec, written] =
         co_await http::async_write(stream, res, asio::as_tuple(asio::use_awaitable));
@@ -177,6 +335,11 @@ unsigned short HttpServer::port() const { return impl_->port; }
 
 int HttpServer::in_flight() const { return impl_->in_flight.load(); }
 
+size_t HttpServer::streams() const {
+  std::lock_guard lock(impl_->streams_mu);
+  return impl_->streams.size();
+}
+
 void HttpServer::Run() {
   std::vector<std::thread> threads;
   for (size_t i = 0; i < impl_->contexts.size(); ++i) {
@@ -191,6 +354,10 @@ void HttpServer::Run() {
 
 void HttpServer::Stop(int drain_seconds_max) {
   impl_->stopping = true;
+  {
+    std::lock_guard lock(impl_->streams_mu);
+    for (const auto& s : impl_->streams) s->Close();
+  }
   for (size_t i = 0; i < impl_->acceptors.size(); ++i) {
     asio::post(*impl_->contexts[i], [a = impl_->acceptors[i].get()] {
       beast::error_code ignored;

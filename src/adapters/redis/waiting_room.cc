@@ -1,0 +1,394 @@
+#include "adapters/redis/waiting_room.h"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include "adapters/redis/waiting_room_scripts.h"
+#include "common/assert.h"
+
+namespace bo::redis {
+namespace {
+
+// The 19 strings of a token's view, as the scripts' view() returns them.
+enum ViewField {
+  kToken,
+  kConcert,
+  kUser,
+  kStatus,
+  kSeq,
+  kExpiresAt,
+  kEnabled,
+  kAdmit,
+  kMaxActive,
+  kTtl,
+  kOpensAt,
+  kOpened,
+  kCredit,
+  kFilledAt,
+  kServedSeq,
+  kPreQueueSize,
+  kActive,
+  kReleaseRate,
+  kReleaseAt,
+  kViewFields,
+};
+
+constexpr std::int64_t kSeedMax = 2147483646;  // the shuffle's generator takes 1 .. 2^31 - 2
+constexpr int kJoinAttemptsMax = 3;
+
+Error Corrupt(std::string what) {
+  return MakeError(ErrorCode::kInternal, "redis: unexpected " + std::move(what));
+}
+
+Error Failed(const RedisReply& reply) {
+  return MakeError(ErrorCode::kUnavailable, "redis: " + reply.text);
+}
+
+bool ParseI64(const std::string& text, std::int64_t* out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+bool ParseDouble(const std::string& text, double* out) {
+  try {
+    size_t used = 0;
+    *out = std::stod(text, &used);
+    return used == text.size();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// The view of a token from the strings of a script, presented at `now_ms`.
+Result<QueueToken> ViewOf(const RedisReply& reply, size_t first, UnixMs now_ms) {
+  if (reply.type != RedisReply::Type::kArray || reply.elements.size() < first + kViewFields) {
+    return Corrupt("view of a token");
+  }
+  auto text = [&](int field) -> const std::string& { return reply.elements[first + field].text; };
+  std::int64_t n[kViewFields] = {};
+  for (const int field : {kSeq, kExpiresAt, kAdmit, kMaxActive, kTtl, kCredit, kFilledAt,
+                          kServedSeq, kPreQueueSize, kActive, kReleaseAt}) {
+    if (!ParseI64(text(field), &n[field])) return Corrupt("number in a token's view");
+  }
+  StoredQueueToken t;
+  t.token = text(kToken);
+  t.concert_id = text(kConcert);
+  t.user_id = text(kUser);
+  const std::string& status = text(kStatus);
+  t.status = status == "W"   ? QueueTokenStatus::kWaiting
+             : status == "A" ? QueueTokenStatus::kActive
+                             : QueueTokenStatus::kExpired;
+  t.seq = n[kSeq];
+  t.expires_at_ms = n[kExpiresAt];
+
+  RoomSnapshot room;
+  room.settings.enabled = text(kEnabled) == "1";
+  room.settings.admit_per_second = static_cast<int>(n[kAdmit]);
+  room.settings.max_active = static_cast<int>(n[kMaxActive]);
+  room.settings.active_ttl_seconds = static_cast<int>(n[kTtl]);
+  if (!text(kOpensAt).empty()) {
+    std::int64_t opens_at_ms = 0;
+    if (!ParseI64(text(kOpensAt), &opens_at_ms)) return Corrupt("opens_at");
+    room.settings.opens_at_ms = opens_at_ms;
+  }
+  room.opened = text(kOpened) == "1";
+  room.bucket = TokenBucket{n[kCredit], n[kFilledAt]};
+  if (!ParseDouble(text(kReleaseRate), &room.releases.per_second)) return Corrupt("rel_rate");
+  room.releases.at_ms = n[kReleaseAt];
+  room.served_seq = n[kServedSeq];
+  room.pre_queue_size = n[kPreQueueSize];
+  room.active = n[kActive];
+  // What PresentQueueToken requires, checked rather than assumed of data from outside.
+  const bool settings_valid =
+      room.settings.admit_per_second >= kAdmitPerSecondMin &&
+      room.settings.admit_per_second <= kAdmitPerSecondMax &&
+      room.settings.max_active >= kMaxActiveMin && room.settings.max_active <= kMaxActiveMax &&
+      room.settings.active_ttl_seconds >= kActiveTtlSecondsMin &&
+      room.settings.active_ttl_seconds <= kActiveTtlSecondsMax && room.bucket.credit_units >= 0;
+  const bool place_valid = t.status != QueueTokenStatus::kWaiting ||
+                           (t.seq == 0 ? room.pre_queue_size >= 1 : t.seq > room.served_seq);
+  if (!settings_valid || !place_valid) return Corrupt("state of room " + t.concert_id);
+  return PresentQueueToken(t, room, now_ms);
+}
+
+std::string Str(std::int64_t v) { return std::to_string(v); }
+
+// Whether `reply` is the error `code` a script returned (Redis may prefix it with "ERR ").
+bool IsScriptError(const RedisReply& reply, std::string_view code) {
+  return reply.is_error() && reply.text.find(code) != std::string::npos;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RedisWaitingRoom>> RedisWaitingRoom::Open(std::string_view url,
+                                                                 Random& random,
+                                                                 RedisWaitingRoomOptions options) {
+  auto endpoint = ParseRedisUrl(url);
+  if (!endpoint.ok()) return endpoint.error();
+  auto client = RedisClient::Connect(*endpoint, options.client);
+  if (!client.ok()) return client.error();
+  return std::unique_ptr<RedisWaitingRoom>(
+      new RedisWaitingRoom(std::move(*client), random, options));
+}
+
+RedisWaitingRoom::RedisWaitingRoom(std::unique_ptr<RedisClient> client, Random& random,
+                                   RedisWaitingRoomOptions options)
+    : client_(std::move(client)),
+      random_(random),
+      options_(options),
+      configure_(ConfigureScript()),
+      join_(JoinScript()),
+      find_(FindScript()),
+      pass_(PassScript()),
+      end_(EndScript()),
+      leave_(LeaveScript()),
+      tick_(TickScript()),
+      stats_(StatsScript()),
+      rooms_(RoomsScript()) {
+  BO_ASSERT(options_.waiting_tokens_max > 0 && options_.rooms_max > 0);
+}
+
+Result<RedisReply> RedisWaitingRoom::Run(const LuaScript& script,
+                                         const std::vector<std::string>& args) {
+  return client_->Eval(script, args);
+}
+
+std::string RedisWaitingRoom::Seed() {
+  return Str(static_cast<std::int64_t>(random_.Below(kSeedMax)) + 1);
+}
+
+Result<WaitingRoomSettings> RedisWaitingRoom::ConfigureInRedis(std::string_view concert_id,
+                                                               const WaitingRoomSettings& s,
+                                                               UnixMs now_ms) {
+  auto reply = Run(configure_, {std::string(concert_id), s.enabled ? "1" : "0",
+                                Str(s.admit_per_second), Str(s.max_active),
+                                Str(s.active_ttl_seconds), s.opens_at_ms ? Str(*s.opens_at_ms) : "",
+                                Str(now_ms), Seed(), Str(options_.rooms_max)});
+  if (!reply.ok()) return reply.error();
+  if (reply->is_error()) {
+    if (IsScriptError(*reply, "BO_ROOMS_FULL")) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "no room for another waiting room (" + Str(options_.rooms_max) + " exist)");
+    }
+    return Failed(*reply);
+  }
+  return s;
+}
+
+Result<WaitingRoomSettings> RedisWaitingRoom::Configure(std::string_view concert_id,
+                                                        const WaitingRoomSettings& s,
+                                                        UnixMs now_ms) {
+  BO_ASSERT(ValidateWaitingRoomSettings(s, now_ms).ok());
+  auto configured = ConfigureInRedis(concert_id, s, now_ms);
+  if (configured.ok()) {
+    std::lock_guard lock(seen_mu_);
+    seen_[std::string(concert_id)] = s;
+  }
+  return configured;
+}
+
+Result<JoinOutcome> RedisWaitingRoom::Join(std::string_view concert_id, std::string_view user_id,
+                                           UnixMs now_ms) {
+  for (int attempt = 0; attempt < kJoinAttemptsMax; ++attempt) {
+    auto reply = Run(join_, {std::string(concert_id), std::string(user_id), Str(now_ms), Seed(),
+                             Str(options_.waiting_tokens_max), NewQueueTokenId(random_)});
+    if (!reply.ok()) return reply.error();
+    if (reply->is_error()) {
+      if (IsScriptError(*reply, "BO_RETRY")) continue;  // the new token's id was taken
+      if (IsScriptError(*reply, "BO_OFF")) {
+        return MakeError(ErrorCode::kInvalidState, "the waiting room of concert " +
+                                                       std::string(concert_id) +
+                                                       " is off; no queue token is needed");
+      }
+      if (IsScriptError(*reply, "BO_FULL")) {
+        return MakeError(ErrorCode::kUnavailable,
+                         "the waiting room of concert " + std::string(concert_id) + " is full");
+      }
+      return Failed(*reply);
+    }
+    auto view = ViewOf(*reply, 1, now_ms);
+    if (!view.ok()) return view.error();
+    return JoinOutcome{std::move(*view), reply->elements[0].text == "1"};
+  }
+  return MakeError(ErrorCode::kInternal, "could not draw an unused queue token");
+}
+
+Result<std::vector<std::optional<QueueToken>>> RedisWaitingRoom::FindMany(
+    const std::vector<std::string>& tokens, UnixMs now_ms) {
+  std::vector<std::optional<QueueToken>> found;
+  if (tokens.empty()) return found;
+  std::vector<std::string> args = {Str(now_ms), Seed()};
+  args.insert(args.end(), tokens.begin(), tokens.end());
+  auto reply = Run(find_, args);
+  if (!reply.ok()) return reply.error();
+  if (reply->is_error()) return Failed(*reply);
+  if (reply->type != RedisReply::Type::kArray || reply->elements.size() != tokens.size()) {
+    return Corrupt("answer to a look-up of tokens");
+  }
+  for (const auto& element : reply->elements) {
+    if (element.type == RedisReply::Type::kNil) {
+      found.emplace_back();
+      continue;
+    }
+    auto view = ViewOf(element, 0, now_ms);
+    if (!view.ok()) return view.error();
+    found.emplace_back(std::move(*view));
+  }
+  return found;
+}
+
+Result<std::optional<QueueToken>> RedisWaitingRoom::Find(std::string_view token, UnixMs now_ms) {
+  auto found = FindMany({std::string(token)}, now_ms);
+  if (!found.ok()) return found.error();
+  return std::move(found->front());
+}
+
+Result<GateVerdict> RedisWaitingRoom::Pass(std::string_view concert_id, std::string_view user_id,
+                                           std::string_view token, UnixMs now_ms) {
+  auto reply =
+      Run(pass_, {std::string(concert_id), std::string(user_id), std::string(token), Str(now_ms)});
+  if (!reply.ok()) return reply.error();
+  if (reply->is_error()) return Failed(*reply);
+  const std::string& v = reply->text;
+  if (v == "OFF") return GateVerdict::kRoomOff;
+  if (v == "PASSED") return GateVerdict::kPassed;
+  if (v == "REQUIRED") return GateVerdict::kTokenRequired;
+  if (v == "NOT_ACTIVE") return GateVerdict::kTokenNotActive;
+  return Corrupt("verdict of the gate: " + v);
+}
+
+Result<bool> RedisWaitingRoom::End(std::string_view concert_id, std::string_view user_id,
+                                   UnixMs now_ms) {
+  auto reply = Run(end_, {std::string(concert_id), std::string(user_id), Str(now_ms)});
+  if (!reply.ok()) return reply.error();
+  if (reply->is_error()) return Failed(*reply);
+  return reply->type == RedisReply::Type::kInteger && reply->integer == 1;
+}
+
+Result<QueueToken> RedisWaitingRoom::Leave(std::string_view token, std::string_view user_id,
+                                           UnixMs now_ms) {
+  auto reply = Run(leave_, {std::string(token), std::string(user_id), Str(now_ms)});
+  if (!reply.ok()) return reply.error();
+  if (reply->is_error()) {
+    if (IsScriptError(*reply, "BO_NOT_FOUND")) {
+      return MakeError(ErrorCode::kNotFound,
+                       "queue token " + std::string(token) + " does not exist");
+    }
+    if (IsScriptError(*reply, "BO_WAITING")) {
+      return MakeError(ErrorCode::kInvalidState, "queue token " + std::string(token) +
+                                                     " is WAITING; it keeps its place until "
+                                                     "admitted");
+    }
+    return Failed(*reply);
+  }
+  return ViewOf(*reply, 0, now_ms);
+}
+
+Result<AdmissionRound> RedisWaitingRoom::Tick(UnixMs now_ms) {
+  if (ticks_.fetch_add(1) % kRefreshEveryTicks == 0) RefreshSeenRooms();
+  auto reply = Run(tick_, {Str(now_ms), Seed()});
+  if (!reply.ok()) return reply.error();
+  if (reply->is_error()) return Failed(*reply);
+  if (reply->type != RedisReply::Type::kArray || reply->elements.size() < 3) {
+    return Corrupt("answer to an admission round");
+  }
+  AdmissionRound round;
+  if (!ParseI64(reply->elements[0].text, &round.admitted) ||
+      !ParseI64(reply->elements[1].text, &round.expired)) {
+    return Corrupt("counts of an admission round");
+  }
+  for (size_t i = 3; i < reply->elements.size(); ++i) {
+    std::int64_t waited_ms = 0;
+    if (!ParseI64(reply->elements[i].text, &waited_ms)) return Corrupt("wait of a token");
+    round.waited_ms.push_back(waited_ms);
+  }
+  const std::string& epoch = reply->elements[2].text;
+  bool changed = false;
+  {
+    std::lock_guard lock(seen_mu_);
+    changed = epoch != epoch_ && !seen_.empty();
+    if (!changed) epoch_ = epoch;
+  }
+  if (changed) {
+    RestoreLostRooms(now_ms);
+    std::lock_guard lock(seen_mu_);
+    epoch_ = epoch;  // a restoring Configure may set another: then the next round checks again
+  }
+  return round;
+}
+
+std::optional<std::map<std::string, WaitingRoomSettings, std::less<>>>
+RedisWaitingRoom::RoomsInRedis() {
+  auto reply = Run(rooms_, {});
+  if (!reply.ok() || reply->type != RedisReply::Type::kArray) return std::nullopt;
+  std::map<std::string, WaitingRoomSettings, std::less<>> rooms;
+  for (const auto& room : reply->elements) {
+    if (room.elements.size() != 6) continue;
+    WaitingRoomSettings s;
+    std::int64_t admit = 0, max_active = 0, ttl = 0, opens_at = 0;
+    s.enabled = room.elements[1].text == "1";
+    if (!ParseI64(room.elements[2].text, &admit) || !ParseI64(room.elements[3].text, &max_active) ||
+        !ParseI64(room.elements[4].text, &ttl)) {
+      continue;
+    }
+    s.admit_per_second = static_cast<int>(admit);
+    s.max_active = static_cast<int>(max_active);
+    s.active_ttl_seconds = static_cast<int>(ttl);
+    if (!room.elements[5].text.empty()) {
+      if (!ParseI64(room.elements[5].text, &opens_at)) continue;
+      s.opens_at_ms = opens_at;
+    }
+    rooms.emplace(room.elements[0].text, s);
+  }
+  return rooms;
+}
+
+void RedisWaitingRoom::RefreshSeenRooms() {
+  auto rooms = RoomsInRedis();
+  if (!rooms) return;
+  // Rooms are never removed: one missing from Redis was lost, and its copy here is kept.
+  std::lock_guard lock(seen_mu_);
+  for (auto& [concert_id, s] : *rooms) seen_[concert_id] = s;
+}
+
+void RedisWaitingRoom::RestoreLostRooms(UnixMs now_ms) {
+  auto in_redis = RoomsInRedis();
+  if (!in_redis) return;
+  std::vector<std::pair<std::string, WaitingRoomSettings>> lost;
+  {
+    std::lock_guard lock(seen_mu_);
+    for (const auto& [concert_id, s] : seen_) {
+      if (!in_redis->contains(concert_id)) lost.emplace_back(concert_id, s);
+    }
+  }
+  if (lost.empty()) return;
+  spdlog::warn("redis lost {} waiting rooms: configuring them again", lost.size());
+  for (const auto& [concert_id, s] : lost) {
+    // An opening already passed is restored as open now: the pre-queue was lost with the rest.
+    WaitingRoomSettings restored = s;
+    if (restored.opens_at_ms && *restored.opens_at_ms <= now_ms) restored.opens_at_ms.reset();
+    if (!ValidateWaitingRoomSettings(restored, now_ms).ok()) continue;
+    auto configured = ConfigureInRedis(concert_id, restored, now_ms);
+    if (!configured.ok()) {
+      spdlog::error("restoring the waiting room of {}: {}", concert_id, configured.error().detail);
+    }
+  }
+}
+
+Result<WaitingRoomStats> RedisWaitingRoom::Stats(UnixMs now_ms) {
+  (void)now_ms;
+  auto reply = Run(stats_, {});
+  if (!reply.ok()) return reply.error();
+  if (reply->is_error()) return Failed(*reply);
+  if (reply->type != RedisReply::Type::kArray || reply->elements.size() != 3) {
+    return Corrupt("answer to the statistics");
+  }
+  WaitingRoomStats stats;
+  stats.rooms_enabled = reply->elements[0].integer;
+  stats.waiting = reply->elements[1].integer;
+  stats.active = reply->elements[2].integer;
+  return stats;
+}
+
+}  // namespace bo::redis
