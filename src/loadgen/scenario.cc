@@ -81,4 +81,20 @@ int DistinctRandom(std::mt19937_64& random, int n, int count, int* out) {
   return count;
 }
 
+boost::asio::awaitable<Result<SeatCatalog>> PrepareSeatedSchedule(ApiClient& api,
+                                                                  const ScenarioOptions& options,
+                                                                  std::string concert_name,
+                                                                  std::string* concert_id) {
+  auto concert = co_await CreateConcert(api, options.admin_token, concert_name);
+  if (!concert.ok()) co_return concert.error();
+  *concert_id = *concert;
+  auto schedule = co_await CreateSchedule(api, options.admin_token, *concert_id,
+                                          *ParseRfc3339(kBenchStartsAt), options.seats, {});
+  if (!schedule.ok()) co_return schedule.error();
+  auto seats = co_await ReadSeatMap(api, schedule->id);
+  if (!seats.ok()) co_return seats.error();
+  if (seats->empty()) co_return MakeError(ErrorCode::kInternal, "the new schedule has no seats");
+  co_return SeatCatalog(schedule->id, std::move(*seats));
+}
+
 }  // namespace bo::loadgen

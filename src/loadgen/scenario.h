@@ -122,4 +122,11 @@ int DistinctRandom(std::mt19937_64& random, int n, int count, int* out);
 // When the schedules the load generator creates start.
 inline constexpr std::string_view kBenchStartsAt = "2030-06-01T19:00:00Z";
 
+// Creates the concert `concert_name` (its id into *concert_id) with one schedule of
+// options.seats seats, and returns that schedule's seat map.
+boost::asio::awaitable<Result<SeatCatalog>> PrepareSeatedSchedule(ApiClient& api,
+                                                                  const ScenarioOptions& options,
+                                                                  std::string concert_name,
+                                                                  std::string* concert_id);
+
 }  // namespace bo::loadgen

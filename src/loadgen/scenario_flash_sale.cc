@@ -64,17 +64,10 @@ class FlashSaleScenario final : public Scenario {
       : options_(options), logs_(static_cast<size_t>(options.connections)) {}
 
   asio::awaitable<Status> Prepare(ApiClient& api) override {
-    auto concert =
-        co_await CreateConcert(api, options_.admin_token, "bench flash-sale " + options_.run_id);
-    if (!concert.ok()) co_return concert.error();
-    concert_id_ = *concert;
-    auto schedule = co_await CreateSchedule(api, options_.admin_token, concert_id_,
-                                            *ParseRfc3339(kBenchStartsAt), options_.seats, {});
-    if (!schedule.ok()) co_return schedule.error();
-    auto seats = co_await ReadSeatMap(api, schedule->id);
+    auto seats = co_await PrepareSeatedSchedule(
+        api, options_, "bench flash-sale " + options_.run_id, &concert_id_);
     if (!seats.ok()) co_return seats.error();
-    if (seats->empty()) co_return MakeError(ErrorCode::kInternal, "the new schedule has no seats");
-    seats_.emplace(schedule->id, std::move(*seats));
+    seats_.emplace(std::move(*seats));
     co_return Ok();
   }
 
