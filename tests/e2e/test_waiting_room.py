@@ -36,6 +36,16 @@ def metric_value(text, name):
 class WaitingRoomCase(ServerTestCase):
     """Helpers over one server (the Redis module runs them over two)."""
 
+    def open_events(self, server, token, user):
+        """Opens the token's event stream on `server` as `user`; returns (connection,
+        response) after checking the answer is 200."""
+        conn = http.client.HTTPConnection(server.host, server.port, timeout=60)
+        conn.request("GET", "/v1/queue/tokens/%s/events" % token,
+                     headers={"Authorization": "Bearer " + user.token})
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        return conn, resp
+
     def configure(self, concert_id, admit_per_second=50, max_active=1, ttl=LONG_TTL_S,
                   opens_at=None, enabled=True, admin=None):
         body = {"enabled": enabled, "admitPerSecond": admit_per_second,
@@ -359,11 +369,7 @@ class WaitingRoomTest(WaitingRoomCase):
         me_id, me = self.buyer()
         my_token = self.join(me, concert_id, expect=201)["token"]
 
-        conn = http.client.HTTPConnection(self.server.host, self.server.port, timeout=60)
-        conn.request("GET", "/v1/queue/tokens/%s/events" % my_token,
-                     headers={"Authorization": "Bearer " + me.token})
-        resp = conn.getresponse()
-        self.assertEqual(resp.status, 200)
+        conn, resp = self.open_events(self.server, my_token, me)
         self.assertTrue(resp.getheader("Content-Type").startswith("text/event-stream"))
         events = []
         done = threading.Event()
@@ -416,11 +422,7 @@ class WaitingRoomTest(WaitingRoomCase):
         concert_id, _ = self.blocked_room()
         _, me = self.buyer()
         token = self.join(me, concert_id, expect=201)["token"]
-        conn = http.client.HTTPConnection(self.server.host, self.server.port, timeout=60)
-        conn.request("GET", "/v1/queue/tokens/%s/events" % token,
-                     headers={"Authorization": "Bearer " + me.token})
-        resp = conn.getresponse()
-        self.assertEqual(resp.status, 200)
+        conn, resp = self.open_events(self.server, token, me)
         self.assertTrue(resp.readline().startswith(b"event: token"))
         type(self)._open_stream = (conn, resp)  # closed by the server at tearDown
 

@@ -176,11 +176,7 @@ class RedisWaitingRoomTest(WaitingRoomCase):
         concert_id, blockers = self.blocked_room()
         me, me_on_b = self.pair()
         token = self.join(me, concert_id, expect=201)["token"]
-        conn = http.client.HTTPConnection(self.server_b.host, self.server_b.port, timeout=60)
-        conn.request("GET", "/v1/queue/tokens/%s/events" % token,
-                     headers={"Authorization": "Bearer " + me.token})
-        resp = conn.getresponse()
-        self.assertEqual(resp.status, 200)
+        conn, resp = self.open_events(self.server_b, token, me)
         events = []
         done = threading.Event()
 
