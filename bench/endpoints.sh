@@ -15,8 +15,8 @@
 # median of its per-round ratio to /healthz, and the median p50/p99 latencies.
 #
 # Environment: SCENARIOS ("healthz browse flash-sale ga-sale pay"), ROUNDS (3), DURATION (10),
-# CONNECTIONS (64), SERVER_THREADS (server's default), PORT (a free one), KEEP=1 keeps the
-# work dir. Extra `boxoffice bench` options per scenario: ARGS_<scenario with _ for ->, e.g.
+# CONNECTIONS (64), SERVER_THREADS (server's default), SERVE_ARGS (more `boxoffice serve`
+# options, e.g. "--redis redis://127.0.0.1:6380"), PORT (a free one), KEEP=1 keeps the work dir. Extra `boxoffice bench` options per scenario: ARGS_<scenario with _ for ->, e.g.
 # ARGS_flash_sale="--seats 100000".
 set -euo pipefail
 
@@ -50,10 +50,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-threads_args=()
-[[ -n "${SERVER_THREADS:-}" ]] && threads_args=(--threads "$SERVER_THREADS")
+serve_args=()
+[[ -n "${SERVER_THREADS:-}" ]] && serve_args=(--threads "$SERVER_THREADS")
+read -r -a more_args <<<"${SERVE_ARGS:-}"
+serve_args+=("${more_args[@]}")
 "$BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$DATA" --jwt-secret "$SECRET" \
-  --access-log false --hold-seconds 3600 "${threads_args[@]}" >"$WORK/server.log" 2>&1 &
+  --access-log false --hold-seconds 3600 "${serve_args[@]}" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 300); do
   curl -fsS "$URL/healthz" >/dev/null 2>&1 && break
@@ -62,7 +64,7 @@ for _ in $(seq 300); do
 done
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
-echo "server: $BIN ${threads_args[*]}, $CONNECTIONS connections, ${DURATION} s per run, $ROUNDS rounds"
+echo "server: $BIN ${serve_args[*]}, $CONNECTIONS connections, ${DURATION} s per run, $ROUNDS rounds"
 for round in $(seq "$ROUNDS"); do
   for scenario in $SCENARIOS; do
     extra_var="ARGS_${scenario//-/_}"

@@ -21,6 +21,8 @@ struct ServeFlags {
   // Queue token requests (POST /v1/queue/tokens) allowed per minute, in bursts of as many.
   int queue_joins_per_user_per_minute = 20;
   int queue_joins_per_address_per_minute = 600;
+  // Users, and client addresses, each limit keeps a bucket for at once.
+  int rate_limit_keys_max = 1'000'000;
 };
 int Serve(const ServeFlags& flags);
 

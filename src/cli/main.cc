@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "domain/token_bucket.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"boxoffice: sells scarce seats to many buyers, never twice"};
@@ -42,12 +43,18 @@ int main(int argc, char** argv) {
   s->add_option("--queue-joins-per-user-per-minute", serve.queue_joins_per_user_per_minute,
                 "Queue token requests a user may make a minute (in a burst, too)")
       ->envname("BOXOFFICE_QUEUE_JOINS_PER_USER_PER_MINUTE")
-      ->check(CLI::Range(1, 1'000'000))
+      ->check(CLI::Range(std::int64_t{1}, bo::kBucketCapacityMax))
       ->capture_default_str();
   s->add_option("--queue-joins-per-address-per-minute", serve.queue_joins_per_address_per_minute,
                 "Queue token requests a client address may make a minute (in a burst, too)")
       ->envname("BOXOFFICE_QUEUE_JOINS_PER_ADDRESS_PER_MINUTE")
-      ->check(CLI::Range(1, 1'000'000))
+      ->check(CLI::Range(std::int64_t{1}, bo::kBucketCapacityMax))
+      ->capture_default_str();
+  s->add_option("--rate-limit-keys-max", serve.rate_limit_keys_max,
+                "Users, and client addresses, whose queue token requests are counted at once; "
+                "a new one beyond is refused until older buckets refill")
+      ->envname("BOXOFFICE_RATE_LIMIT_KEYS_MAX")
+      ->check(CLI::Range(1, 100'000'000))
       ->capture_default_str();
 
   std::string store, data_dir = "./boxoffice-data";

@@ -160,6 +160,7 @@ int Serve(const ServeFlags& flags) {
         BucketLimits{flags.queue_joins_per_user_per_minute, flags.queue_joins_per_user_per_minute};
     api_options.queue_joins_per_address = BucketLimits{flags.queue_joins_per_address_per_minute,
                                                        flags.queue_joins_per_address_per_minute};
+    api_options.rate_limit_keys_max = static_cast<size_t>(flags.rate_limit_keys_max);
     Api api(store, services, jwt, password_pool, metrics, *waiting_room, api_options);
 
     HttpServerOptions options;

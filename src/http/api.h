@@ -37,7 +37,7 @@ struct ApiOptions {
   // `capacity` requests that refills at `per_minute`.
   BucketLimits queue_joins_per_user{20, 20};
   BucketLimits queue_joins_per_address{600, 600};
-  size_t rate_limit_keys_max = 100'000;  // users or addresses tracked by each limit
+  size_t rate_limit_keys_max = 1'000'000;  // users or addresses tracked by each limit
   size_t queue_event_streams_max = 10'000;
 };
 

@@ -99,6 +99,18 @@ std::optional<GrantedHold> AnswerReader::Reservation(std::string_view json) {
   return h;
 }
 
+std::optional<QueuePlace> AnswerReader::QueueToken(std::string_view json) {
+  element root;
+  object o;
+  if (!Parse(*parser_, padded_, json, root) || root.get(o) != SUCCESS) return std::nullopt;
+  QueuePlace p;
+  if (!StringOf(o, "token", p.token) || !StringOf(o, "concertId", p.concert_id) ||
+      !StringOf(o, "status", p.status) || !IntOf(o, "position", p.position)) {
+    return std::nullopt;
+  }
+  return p;
+}
+
 std::optional<PaymentView> AnswerReader::Payment(std::string_view json) {
   element root;
   object o;

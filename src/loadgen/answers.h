@@ -63,6 +63,8 @@ class AnswerReader {
   std::optional<std::vector<SeatState>> SeatMap(std::string_view json);
   // A page of tickets: {items: [{id, reservationId, seatId, ticketTypeId}], nextCursor}.
   std::optional<TicketPage> Tickets(std::string_view json);
+  // A queue token: {token, concertId, status, position, …}.
+  std::optional<QueuePlace> QueueToken(std::string_view json);
 
   // "409 SEAT_UNAVAILABLE: <detail>" for a problem+json answer; for another body, the status
   // and the body's first 200 bytes.

@@ -18,9 +18,19 @@ class ApiClient {
   // REQUIRES: `connection` and `reader` outlive the client.
   ApiClient(HttpConnection& connection, AnswerReader& reader);
 
+  struct Answer {
+    int status = 0;
+    std::string body;
+  };
+  // Sends `call`. Returns its answer, whatever the status; kUnavailable if there was none.
+  boost::asio::awaitable<Result<Answer>> Send(const HttpCall& call);
+
   // Sends `call`. Returns the answer's body if its status is `expected_status`; otherwise
-  // kUnavailable if there was no answer, or kInternal naming the status and the problem.
+  // kUnavailable if there was no answer, or Unexpected(...).
   boost::asio::awaitable<Result<std::string>> Call(const HttpCall& call, int expected_status);
+
+  // kInternal naming the call, the answer's status and problem, and what was `expected`.
+  Error Unexpected(const HttpCall& call, const Answer& answer, const std::string& expected);
 
   AnswerReader& reader() { return reader_; }
 

@@ -10,6 +10,7 @@
 
 #include "crypto/jwt.h"
 #include "crypto/secret_file.h"
+#include "domain/waiting_room.h"
 #include "loadgen/driver.h"
 #include "loadgen/report.h"
 #include "loadgen/run_to_completion.h"
@@ -50,6 +51,7 @@ struct BenchFlags {
   int users = 1000;
   int seats_per_hold_max = 4;
   int quantity_max = 4;
+  RoomSettings room{1000, 10'000, 600};  // queue, queue-status
   int timeout_seconds = 30;
 };
 
@@ -134,6 +136,20 @@ void Configure(CLI::App& app, BenchFlags& f) {
       ->envname("BOXOFFICE_QUANTITY_MAX")
       ->check(CLI::Range(1, kSeatsPerHoldMax))
       ->capture_default_str();
+  app.add_option("--admit-per-second", f.room.admit_per_second,
+                 "queue, queue-status: the waiting room's admitPerSecond")
+      ->envname("BOXOFFICE_ADMIT_PER_SECOND")
+      ->check(CLI::Range(kAdmitPerSecondMin, kAdmitPerSecondMax))
+      ->capture_default_str();
+  app.add_option("--max-active", f.room.max_active, "queue, queue-status: its maxActive")
+      ->envname("BOXOFFICE_MAX_ACTIVE")
+      ->check(CLI::Range(kMaxActiveMin, kMaxActiveMax))
+      ->capture_default_str();
+  app.add_option("--active-ttl-seconds", f.room.active_ttl_seconds,
+                 "queue, queue-status: its activeTtlSeconds")
+      ->envname("BOXOFFICE_ACTIVE_TTL_SECONDS")
+      ->check(CLI::Range(kActiveTtlSecondsMin, kActiveTtlSecondsMax))
+      ->capture_default_str();
   app.add_option("--timeout-seconds", f.timeout_seconds,
                  "Per request; an open loop also sends nothing this long after its schedule")
       ->envname("BOXOFFICE_TIMEOUT_SECONDS")
@@ -189,9 +205,11 @@ ScenarioOptions MakeScenarioOptions(const BenchFlags& f, const std::string& secr
   o.capacity = f.capacity;
   o.seats_per_hold_max = f.seats_per_hold_max;
   o.quantity_max = f.quantity_max;
+  o.room = f.room;
   o.http = std::move(http);
   o.admin_token = MintAdminToken(jwt, now_ms, ttl_seconds);
-  o.users = std::make_shared<BenchUsers>(jwt, o.run_id, f.users, now_ms, ttl_seconds);
+  o.minter = std::make_shared<UserMinter>(jwt, o.run_id, now_ms, ttl_seconds);
+  o.users = std::make_shared<BenchUsers>(*o.minter, f.users);
   return o;
 }
 

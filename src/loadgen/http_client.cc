@@ -162,7 +162,10 @@ asio::awaitable<HttpAnswer> HttpConnection::Send(const HttpCall& call) {
     co_return answer;
   }
   auto& req = s.request;
-  req.method(call.method == HttpMethod::kPost ? http::verb::post : http::verb::get);
+  const bool has_body = call.method != HttpMethod::kGet;
+  req.method(call.method == HttpMethod::kPost  ? http::verb::post
+             : call.method == HttpMethod::kPut ? http::verb::put
+                                               : http::verb::get);
   req.target(call.target);
   if (call.bearer_token.empty()) {
     req.erase(http::field::authorization);
@@ -176,7 +179,7 @@ asio::awaitable<HttpAnswer> HttpConnection::Send(const HttpCall& call) {
   } else {
     req.set("Idempotency-Key", call.idempotency_key);
   }
-  if (call.method == HttpMethod::kPost) {
+  if (has_body) {
     req.set(http::field::content_type, "application/json");
     req.body().assign(call.body);
   } else {

@@ -38,13 +38,13 @@ struct HttpConnectionOptions {
   std::size_t body_bytes_max = 256u << 20;  // a larger answer is an error
 };
 
-enum class HttpMethod { kGet, kPost };
+enum class HttpMethod { kGet, kPost, kPut };
 
 // One request. The views must stay valid until Send returns.
 struct HttpCall {
   HttpMethod method = HttpMethod::kGet;
   std::string_view target;           // path and query: "/v1/concerts?limit=20"
-  std::string_view body;             // POST: a JSON document, sent as application/json
+  std::string_view body;             // POST, PUT: a JSON document, sent as application/json
   std::string_view bearer_token;     // empty: no Authorization header
   std::string_view idempotency_key;  // empty: no Idempotency-Key header
 };

@@ -290,4 +290,92 @@ InvariantReport CheckPaySale(const PaySaleObservation& o) {
   return report;
 }
 
+namespace {
+
+bool Waiting(const QueuePlace& p) { return p.status == "WAITING"; }
+
+std::string Describe(const QueuePlace& p) {
+  return p.token + " (" + p.status + " at " + std::to_string(p.position) + ")";
+}
+
+}  // namespace
+
+InvariantReport CheckQueueJoins(const QueueJoinObservation& o) {
+  InvariantReport report;
+  std::int64_t joins = 0;
+
+  Failures readable;
+  if (o.unreadable_answers > 0) {
+    readable.Add(std::to_string(o.unreadable_answers) + " answers could not be read");
+  }
+  std::unordered_set<std::string_view> tokens;
+  Failures distinct;
+  for (const auto& connection : o.joined) {
+    for (const auto& p : connection) {
+      ++joins;
+      const bool well_placed =
+          (Waiting(p) && p.position >= 1) || (p.status == "ACTIVE" && p.position == 0);
+      if (p.token.empty() || p.concert_id != o.concert_id || !well_placed) {
+        readable.Add("token " + Describe(p) + " of concert " + p.concert_id);
+      }
+      if (!tokens.insert(p.token).second) distinct.Add("token " + p.token + " given twice");
+    }
+  }
+  report.checks.push_back(readable.Finish("201 answers are places in the concert's room",
+                                          std::to_string(joins) + " places"));
+
+  Failures fresh;
+  if (o.existing_places > 0) {
+    fresh.Add(std::to_string(o.existing_places) + " new buyers were given an existing place");
+  }
+  report.checks.push_back(
+      fresh.Finish("every new buyer got a new place", std::to_string(joins) + " joins"));
+  report.checks.push_back(
+      distinct.Finish("no token given twice", std::to_string(tokens.size()) + " tokens"));
+
+  // Read back: each place still exists, and never moved back.
+  Failures kept;
+  for (const auto& r : o.read_back) {
+    const QueuePlace& then = o.joined[r.connection][r.index];
+    if (!r.now) {
+      kept.Add("token " + then.token + " is gone");
+    } else if (r.now->token != then.token || r.now->concert_id != o.concert_id) {
+      kept.Add("token " + then.token + " read back as " + r.now->token + " of " +
+               r.now->concert_id);
+    } else if (Waiting(*r.now) && (!Waiting(then) || r.now->position > then.position)) {
+      kept.Add("token " + Describe(then) + " is now " + Describe(*r.now));
+    }
+  }
+  report.checks.push_back(kept.Finish("places read back never moved back in line",
+                                      std::to_string(o.read_back.size()) + " read back"));
+
+  // Arrival order, per connection: walk each connection's read-back places in arrival order.
+  Failures ordered;
+  std::vector<const QueueJoinObservation::ReadBack*> sorted;
+  sorted.reserve(o.read_back.size());
+  for (const auto& r : o.read_back) {
+    if (r.now) sorted.push_back(&r);
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+    return std::pair(a->connection, a->index) < std::pair(b->connection, b->index);
+  });
+  for (size_t i = 1; i < sorted.size(); ++i) {
+    const auto& earlier = *sorted[i - 1];
+    const auto& later = *sorted[i];
+    if (earlier.connection != later.connection) continue;
+    // A later arrival admitted means the earlier one was admitted too; both waiting means the
+    // earlier one is ahead.
+    const bool in_order = Waiting(*later.now) ? (!Waiting(*earlier.now) ||
+                                                 earlier.now->position < later.now->position)
+                                              : !Waiting(*earlier.now);
+    if (!in_order) {
+      ordered.Add("connection " + std::to_string(earlier.connection) + ": " +
+                  Describe(*earlier.now) + " joined before " + Describe(*later.now));
+    }
+  }
+  report.checks.push_back(ordered.Finish("each connection's places keep their arrival order",
+                                         std::to_string(sorted.size()) + " places compared"));
+  return report;
+}
+
 }  // namespace bo::loadgen

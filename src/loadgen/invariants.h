@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -107,5 +108,37 @@ struct PaySaleObservation {
 // ticket per seat of its reservation (the same seats); no seat has two tickets; every paid seat
 // is SOLD; every ticket listed belongs to an answered or unanswered payment.
 InvariantReport CheckPaySale(const PaySaleObservation& o);
+
+// A queue token as POST or GET /v1/queue/tokens answers it.
+struct QueuePlace {
+  std::string token;
+  std::string concert_id;
+  std::string status;  // WAITING, ACTIVE or EXPIRED
+  std::int64_t position = 0;
+};
+
+// A waiting room's rush: every join is by a buyer new to the room. A connection sends its next
+// join only after the previous answer, so each connection's joins reached the server in order.
+struct QueueJoinObservation {
+  std::string concert_id;
+  std::vector<std::vector<QueuePlace>> joined;  // per connection, the 201 answers in order
+  std::int64_t existing_places = 0;             // 200 answers: a new buyer given an old place
+  std::int64_t unreadable_answers = 0;
+  // A sample of the places read back after the load. REQUIRES: within one connection, later
+  // joins were read first (places only move forward, so reading in reverse arrival order keeps
+  // the order check valid while the room goes on admitting).
+  struct ReadBack {
+    size_t connection = 0;
+    size_t index = 0;               // into joined[connection]
+    std::optional<QueuePlace> now;  // nullopt: the token was not found
+  };
+  std::vector<ReadBack> read_back;
+};
+
+// Checks: every 201 is a readable place of the concert (WAITING with position >= 1, or ACTIVE
+// with position 0); no new buyer got an existing place; no token was given twice; every place
+// read back still exists and never moved back in line; the places of each connection keep
+// their arrival order (an earlier join is ahead, or admitted, whenever a later one is).
+InvariantReport CheckQueueJoins(const QueueJoinObservation& o);
 
 }  // namespace bo::loadgen

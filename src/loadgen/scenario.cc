@@ -22,6 +22,11 @@ const std::vector<ScenarioInfo>& ScenarioList() {
       {"pay",
        "one operation = hold seats, charge the wallet, pay (both with an Idempotency-Key); "
        "--seats in the schedule"},
+      {"queue",
+       "a waiting room's rush: each request is POST /v1/queue/tokens by a buyer new to the "
+       "room"},
+      {"queue-status",
+       "GET /v1/queue/tokens/{token} by a random one of --users buyers who took places first"},
   };
   return kList;
 }
@@ -32,6 +37,8 @@ std::unique_ptr<Scenario> MakeScenario(std::string_view name, const ScenarioOpti
   if (name == "flash-sale") return NewFlashSaleScenario(options);
   if (name == "ga-sale") return NewGaSaleScenario(options);
   if (name == "pay") return NewPayScenario(options);
+  if (name == "queue") return NewQueueScenario(options);
+  if (name == "queue-status") return NewQueueStatusScenario(options);
   BO_ASSERT(false && "unknown scenario");
   return nullptr;
 }
@@ -95,6 +102,16 @@ boost::asio::awaitable<Result<SeatCatalog>> PrepareSeatedSchedule(ApiClient& api
   if (!seats.ok()) co_return seats.error();
   if (seats->empty()) co_return MakeError(ErrorCode::kInternal, "the new schedule has no seats");
   co_return SeatCatalog(schedule->id, std::move(*seats));
+}
+
+boost::asio::awaitable<Result<std::string>> PrepareQueuedConcert(ApiClient& api,
+                                                                 const ScenarioOptions& options,
+                                                                 std::string concert_name) {
+  auto concert = co_await CreateConcert(api, options.admin_token, concert_name);
+  if (!concert.ok()) co_return concert.error();
+  const Status opened = co_await OpenWaitingRoom(api, options.admin_token, *concert, options.room);
+  if (!opened.ok()) co_return opened.error();
+  co_return std::move(*concert);
 }
 
 }  // namespace bo::loadgen

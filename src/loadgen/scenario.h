@@ -20,6 +20,7 @@
 #include "loadgen/http_client.h"
 #include "loadgen/invariants.h"
 #include "loadgen/report.h"
+#include "loadgen/setup.h"
 #include "loadgen/tokens.h"
 
 namespace bo::loadgen {
@@ -32,8 +33,10 @@ struct ScenarioOptions {
   int capacity = 0;            // ga-sale: of the ticket type
   int seats_per_hold_max = 4;  // flash-sale, pay: a hold asks for 1 to this many seats
   int quantity_max = 4;        // ga-sale: a hold asks for 1 to this many units
+  RoomSettings room;           // queue, queue-status: the concert's waiting room
   std::shared_ptr<const HttpConnectionOptions> http;
   std::string admin_token;
+  std::shared_ptr<const UserMinter> minter;  // users beyond `users`: users->size() and up
   std::shared_ptr<const BenchUsers> users;
 };
 
@@ -73,6 +76,8 @@ std::unique_ptr<Scenario> NewBrowseScenario(const ScenarioOptions& options);
 std::unique_ptr<Scenario> NewFlashSaleScenario(const ScenarioOptions& options);
 std::unique_ptr<Scenario> NewGaSaleScenario(const ScenarioOptions& options);
 std::unique_ptr<Scenario> NewPayScenario(const ScenarioOptions& options);
+std::unique_ptr<Scenario> NewQueueScenario(const ScenarioOptions& options);
+std::unique_ptr<Scenario> NewQueueStatusScenario(const ScenarioOptions& options);
 
 // What most sessions have: one kept-alive connection, a reader for its answers, a random
 // generator of its own, and a request body buffer reused from one operation to the next.
@@ -128,5 +133,11 @@ boost::asio::awaitable<Result<SeatCatalog>> PrepareSeatedSchedule(ApiClient& api
                                                                   const ScenarioOptions& options,
                                                                   std::string concert_name,
                                                                   std::string* concert_id);
+
+// Creates the concert `concert_name` and turns its waiting room on with options.room; returns
+// the concert's id.
+boost::asio::awaitable<Result<std::string>> PrepareQueuedConcert(ApiClient& api,
+                                                                 const ScenarioOptions& options,
+                                                                 std::string concert_name);
 
 }  // namespace bo::loadgen

@@ -103,6 +103,62 @@ asio::awaitable<Result<ScheduleView>> CreateSchedule(
   co_return std::move(*schedule);
 }
 
+asio::awaitable<Status> OpenWaitingRoom(ApiClient& api, const std::string& admin_token,
+                                        const std::string& concert_id,
+                                        const RoomSettings& settings) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Field("enabled", true);
+  w.Field("admitPerSecond", settings.admit_per_second);
+  w.Field("maxActive", settings.max_active);
+  w.Field("activeTtlSeconds", settings.active_ttl_seconds);
+  w.EndObject();
+  const std::string body = w.Take();
+  const std::string target = "/v1/admin/concerts/" + concert_id + "/waiting-room";
+  HttpCall call;
+  call.method = HttpMethod::kPut;
+  call.target = target;
+  call.body = body;
+  call.bearer_token = admin_token;
+  auto answer = co_await api.Call(call, 200);
+  if (!answer.ok()) co_return answer.error();
+  co_return Ok();
+}
+
+asio::awaitable<Result<QueuePlace>> JoinQueue(ApiClient& api, const std::string& token,
+                                              const std::string& concert_id) {
+  const std::string body = "{\"concertId\":" + JsonQuoted(concert_id) + "}";
+  HttpCall call;
+  call.method = HttpMethod::kPost;
+  call.target = "/v1/queue/tokens";
+  call.body = body;
+  call.bearer_token = token;
+  auto answer = co_await api.Send(call);
+  if (!answer.ok()) co_return answer.error();
+  if (answer->status != 200 && answer->status != 201) {
+    co_return api.Unexpected(call, *answer, "200 or 201");
+  }
+  auto place = api.reader().QueueToken(answer->body);
+  if (!place) co_return Unreadable("POST /v1/queue/tokens");
+  co_return std::move(*place);
+}
+
+asio::awaitable<Result<std::optional<QueuePlace>>> ReadQueuePlace(ApiClient& api,
+                                                                  const std::string& token,
+                                                                  const std::string& queue_token) {
+  const std::string target = "/v1/queue/tokens/" + queue_token;
+  HttpCall call;
+  call.target = target;
+  call.bearer_token = token;
+  auto answer = co_await api.Send(call);
+  if (!answer.ok()) co_return answer.error();
+  if (answer->status == 404) co_return std::optional<QueuePlace>();
+  if (answer->status != 200) co_return api.Unexpected(call, *answer, "200 or 404");
+  auto place = api.reader().QueueToken(answer->body);
+  if (!place) co_return Unreadable("GET " + target);
+  co_return std::optional<QueuePlace>(std::move(*place));
+}
+
 asio::awaitable<Result<ScheduleView>> ReadSchedule(ApiClient& api, const std::string& schedule_id) {
   const std::string target = "/v1/schedules/" + schedule_id;
   HttpCall call;

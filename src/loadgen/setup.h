@@ -56,6 +56,26 @@ inline constexpr int kTicketPagesMax = 10'000;
 boost::asio::awaitable<Result<std::vector<TicketView>>> ReadTickets(ApiClient& api,
                                                                     const std::string& token);
 
+// A waiting room's settings (API.md, Waiting room).
+struct RoomSettings {
+  int admit_per_second = 0;
+  int max_active = 0;
+  int active_ttl_seconds = 0;
+};
+
+// PUT /v1/admin/concerts/{id}/waiting-room: turns the concert's room on with `settings`.
+boost::asio::awaitable<Status> OpenWaitingRoom(ApiClient& api, const std::string& admin_token,
+                                               const std::string& concert_id,
+                                               const RoomSettings& settings);
+
+// POST /v1/queue/tokens {concertId} as the user of `token`; any 2xx place is returned.
+boost::asio::awaitable<Result<QueuePlace>> JoinQueue(ApiClient& api, const std::string& token,
+                                                     const std::string& concert_id);
+
+// GET /v1/queue/tokens/{queue_token} as the user of `token`; nullopt if it answers 404.
+boost::asio::awaitable<Result<std::optional<QueuePlace>>> ReadQueuePlace(
+    ApiClient& api, const std::string& token, const std::string& queue_token);
+
 // `text` as a JSON string, quotes included (for request bodies assembled from parts).
 std::string JsonQuoted(std::string_view text);
 

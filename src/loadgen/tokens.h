@@ -3,6 +3,7 @@
 // token's `sub`, and a wallet is created by its first charge.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -19,12 +20,29 @@ std::string NewRunId();
 // An admin token valid for `ttl_seconds` from `now_ms`.
 std::string MintAdminToken(const JwtCodec& jwt, UnixMs now_ms, int ttl_seconds);
 
-// The users of one run: "usr_bench_<run id>_<n>" for n = 0 .. count-1, each with its token.
+// Mints the tokens of one run's users, "usr_bench_<run id>_<n>", valid for ttl_seconds from
+// now_ms. Thread-safe (Mint is const and the codec keeps no state between calls).
+class UserMinter {
+ public:
+  // REQUIRES: ttl_seconds >= 1.
+  UserMinter(const JwtCodec& jwt, std::string run_id, UnixMs now_ms, int ttl_seconds);
+
+  std::string UserId(std::int64_t n) const;
+  // The token of user n. REQUIRES: n >= 0.
+  std::string Mint(std::int64_t n) const;
+
+ private:
+  JwtCodec jwt_;
+  std::string run_id_;
+  UnixMs now_ms_;
+  int ttl_seconds_;
+};
+
+// The users of one run: users 0 .. count-1 of `minter`, each with its token.
 class BenchUsers {
  public:
-  // REQUIRES: 1 <= count <= kUsersMax, ttl_seconds >= 1.
-  BenchUsers(const JwtCodec& jwt, const std::string& run_id, int count, UnixMs now_ms,
-             int ttl_seconds);
+  // REQUIRES: 1 <= count <= kUsersMax.
+  BenchUsers(const UserMinter& minter, int count);
 
   int size() const { return static_cast<int>(ids_.size()); }
   // REQUIRES: 0 <= i < size()

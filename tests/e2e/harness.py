@@ -56,6 +56,12 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+def metric_value(text, name):
+    """The value of an unlabelled sample `name` in Prometheus text, or None."""
+    m = re.search(r"^%s(?:\{\})? ([0-9.eE+-]+)$" % re.escape(name), text, re.M)
+    return float(m.group(1)) if m else None
+
+
 def mint_token(secret, user_id, role="user", grade="BASIC", ttl_seconds=3600, name=None):
     """An HS256 access token signed with `secret`, as `boxoffice token` makes (a load
     generator holding the secret may mint them; see API.md)."""

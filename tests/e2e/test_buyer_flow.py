@@ -3,23 +3,16 @@ and the authentication and ownership rules around them."""
 
 import base64
 import json
-import re
 import time
 import unittest
 
-from harness import ServerTestCase, new_key, parse_time, mint_token
+from harness import ServerTestCase, metric_value, mint_token, new_key, parse_time
 
 
 def claims_of(token):
     payload = token.split(".")[1]
     payload += "=" * (-len(payload) % 4)
     return json.loads(base64.urlsafe_b64decode(payload))
-
-
-def metric_value(text, name):
-    """The value of an unlabelled sample `name` in Prometheus text, or None."""
-    m = re.search(r"^%s(?:\{\})? ([0-9.eE+-]+)$" % re.escape(name), text, re.M)
-    return float(m.group(1)) if m else None
 
 
 class BuyerFlowTest(ServerTestCase):

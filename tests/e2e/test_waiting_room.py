@@ -12,12 +12,11 @@ counts."""
 import datetime
 import http.client
 import json
-import re
 import threading
 import time
 import unittest
 
-from harness import ServerTestCase, new_key, parse_time, poll, race
+from harness import ServerTestCase, metric_value, new_key, parse_time, poll, race
 
 SETTLE_S = 30  # bound for an admission round (every 100 ms) to have happened
 LONG_TTL_S = 600
@@ -26,11 +25,6 @@ LONG_TTL_S = 600
 def rfc3339(seconds):
     return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).isoformat().replace(
         "+00:00", "Z")
-
-
-def metric_value(text, name):
-    m = re.search(r"^%s(?:\{\})? ([0-9.eE+-]+)$" % re.escape(name), text, re.M)
-    return float(m.group(1)) if m else None
 
 
 class WaitingRoomCase(ServerTestCase):

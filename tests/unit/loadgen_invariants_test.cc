@@ -239,5 +239,79 @@ TEST(loadgen_PaySaleCheck, CatchesAReservationPaidTwice) {
   EXPECT_EQ(Failed(CheckPaySale(o)), "each payment answered with its tickets");
 }
 
+QueuePlace Place(const std::string& token, const std::string& status, std::int64_t position) {
+  return QueuePlace{token, "con_1", status, position};
+}
+
+// Two connections: the first joined q1..q3 in that order, the second q4; q1 was admitted at
+// once. Read back later, every place moved forward by 2 and q1 has expired.
+QueueJoinObservation ConsistentQueueJoins() {
+  QueueJoinObservation o;
+  o.concert_id = "con_1";
+  o.joined = {{Place("q1", "ACTIVE", 0), Place("q2", "WAITING", 3), Place("q3", "WAITING", 5)},
+              {Place("q4", "WAITING", 4)}};
+  // Latest first within each connection.
+  o.read_back = {{0, 2, Place("q3", "WAITING", 3)},
+                 {0, 1, Place("q2", "WAITING", 1)},
+                 {0, 0, Place("q1", "EXPIRED", 0)},
+                 {1, 0, Place("q4", "WAITING", 2)}};
+  return o;
+}
+
+TEST(QueueJoinChecks, ConsistentRushPasses) {
+  const auto report = CheckQueueJoins(ConsistentQueueJoins());
+  EXPECT_TRUE(report.ok());
+  EXPECT_EQ(report.checks.size(), 5u);
+}
+
+TEST(QueueJoinChecks, AnOldPlaceForANewBuyerIsCaught) {
+  auto o = ConsistentQueueJoins();
+  o.existing_places = 1;
+  EXPECT_EQ(Failed(CheckQueueJoins(o)), "every new buyer got a new place");
+}
+
+TEST(QueueJoinChecks, ATokenGivenTwiceIsCaught) {
+  auto o = ConsistentQueueJoins();
+  o.joined[1][0].token = "q2";
+  o.read_back.pop_back();  // keep the read-back consistent with the planted answer
+  EXPECT_EQ(Failed(CheckQueueJoins(o)), "no token given twice");
+}
+
+TEST(QueueJoinChecks, APlaceOfAnotherConcertOrPositionIsCaught) {
+  auto o = ConsistentQueueJoins();
+  o.joined[0][1].concert_id = "con_2";
+  EXPECT_EQ(Failed(CheckQueueJoins(o)), "201 answers are places in the concert's room");
+  o = ConsistentQueueJoins();
+  o.joined[0][0].position = 3;  // ACTIVE, yet in line
+  EXPECT_EQ(Failed(CheckQueueJoins(o)), "201 answers are places in the concert's room");
+}
+
+TEST(QueueJoinChecks, APlaceThatMovedBackIsCaught) {
+  auto o = ConsistentQueueJoins();
+  o.read_back[3].now->position = 6;  // q4 joined at 4
+  EXPECT_EQ(Failed(CheckQueueJoins(o)), "places read back never moved back in line");
+}
+
+TEST(QueueJoinChecks, ALostPlaceIsCaught) {
+  auto o = ConsistentQueueJoins();
+  o.read_back[3].now.reset();
+  EXPECT_EQ(Failed(CheckQueueJoins(o)), "places read back never moved back in line");
+}
+
+TEST(QueueJoinChecks, ALaterArrivalAheadOfAnEarlierOneIsCaught) {
+  auto o = ConsistentQueueJoins();
+  o.read_back[0].now->position = 1;  // q3 now level with q2
+  EXPECT_EQ(Failed(CheckQueueJoins(o)), "each connection's places keep their arrival order");
+  o = ConsistentQueueJoins();
+  o.read_back[0].now = Place("q3", "ACTIVE", 0);  // q3 admitted while q2, earlier, waits
+  EXPECT_EQ(Failed(CheckQueueJoins(o)), "each connection's places keep their arrival order");
+  o = ConsistentQueueJoins();
+  // Everyone admitted since: in order.
+  o.read_back[1].now = Place("q2", "ACTIVE", 0);
+  o.read_back[2].now = Place("q1", "EXPIRED", 0);
+  o.read_back[0].now = Place("q3", "ACTIVE", 0);
+  EXPECT_TRUE(CheckQueueJoins(o).ok());
+}
+
 }  // namespace
 }  // namespace bo::loadgen
