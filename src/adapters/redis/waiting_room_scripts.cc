@@ -28,21 +28,38 @@ local FIELDS = {'enabled', 'admit', 'max_active', 'ttl', 'opens_at', 'opened', '
 local NUMBERS = {'admit', 'max_active', 'ttl', 'opened_at', 'credit', 'filled_at', 'last_seq',
                  'served_seq', 'rel_rate', 'rel_at'}
 
+-- The room's fields; each number also keeps the text it was loaded from (r.raw), so that an
+-- unchanged field is neither formatted again nor written back.
 local function load_room(c)
   local v = redis.call('HMGET', k_room(c), unpack(FIELDS))
   if not v[1] then return nil end
-  local r = {}
-  for i, f in ipairs(FIELDS) do r[f] = v[i] end
+  local r = {raw = {}}
+  for i, f in ipairs(FIELDS) do r[f] = v[i]; r.raw[f] = v[i] end
   for _, f in ipairs(NUMBERS) do r[f] = tonumber(r[f]) end
   return r
 end
 
+-- Field f of room r as stored: the loaded text while the value is unchanged (fmt round-trips
+-- exactly, so an unchanged number compares equal).
+local function text(r, f)
+  local x = r[f]
+  if type(x) ~= 'number' then return x end
+  local raw = r.raw and r.raw[f]
+  if raw and tonumber(raw) == x then return raw end
+  return fmt(x)
+end
+
+-- Writes the fields that changed since load_room (every field of a new room).
 local function save_room(c, r)
-  redis.call('HSET', k_room(c), 'enabled', r.enabled, 'admit', fmt(r.admit),
-             'max_active', fmt(r.max_active), 'ttl', fmt(r.ttl), 'opens_at', r.opens_at,
-             'opened', r.opened, 'opened_at', fmt(r.opened_at), 'credit', fmt(r.credit),
-             'filled_at', fmt(r.filled_at), 'last_seq', fmt(r.last_seq),
-             'served_seq', fmt(r.served_seq), 'rel_rate', fmt(r.rel_rate), 'rel_at', fmt(r.rel_at))
+  local args = {}
+  for _, f in ipairs(FIELDS) do
+    local t = text(r, f)
+    if not r.raw or r.raw[f] ~= t then
+      args[#args + 1] = f
+      args[#args + 1] = t
+    end
+  end
+  if #args > 0 then redis.call('HSET', k_room(c), unpack(args)) end
 end
 
 -- FillBucket: admit a second, one second's worth at most.
@@ -156,9 +173,10 @@ end
 local function view(c, r, t)
   local f = redis.call('HMGET', k_tok(t), 'concert', 'user', 'status', 'seq', 'expires_at')
   return {t, f[1] or c, f[2] or '', f[3] or 'E', f[4] or '0', f[5] or '0',
-          r.enabled, fmt(r.admit), fmt(r.max_active), fmt(r.ttl), r.opens_at, r.opened,
-          fmt(r.credit), fmt(r.filled_at), fmt(r.served_seq), fmt(redis.call('LLEN', k_pre(c))),
-          fmt(redis.call('ZCARD', k_active(c))), fmt(r.rel_rate), fmt(r.rel_at)}
+          r.enabled, text(r, 'admit'), text(r, 'max_active'), text(r, 'ttl'), r.opens_at,
+          r.opened, text(r, 'credit'), text(r, 'filled_at'), text(r, 'served_seq'),
+          fmt(redis.call('LLEN', k_pre(c))), fmt(redis.call('ZCARD', k_active(c))),
+          text(r, 'rel_rate'), text(r, 'rel_at')}
 end
 )lua";
 
