@@ -6,11 +6,14 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
 #include "adapters/inprocess/waiting_room.h"
+#include "adapters/nats/jetstream_publisher.h"
 #include "adapters/redis/waiting_room.h"
+#include "adapters/sqlite/event_delivery.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "app/idempotency.h"
 #include "app/reservations.h"
@@ -20,6 +23,8 @@
 #include "cli/demo.h"
 #include "cli/queue_ticker.h"
 #include "common/worker_pool.h"
+#include "events/outbox_pruning.h"
+#include "events/webhook_dispatcher.h"
 #include "http/api.h"
 #include "http/server.h"
 #include "ports/random.h"
@@ -37,8 +42,13 @@ constexpr size_t kPasswordQueueTasksMax = 1024;
 // stopped.
 class Sweeper {
  public:
-  Sweeper(Store& store, Services& svc, Metrics& metrics)
-      : store_(store), svc_(svc), metrics_(metrics), thread_([this] { Run(); }) {}
+  // `each_sweep` (may be empty) runs at the end of every sweep.
+  Sweeper(Store& store, Services& svc, Metrics& metrics, std::function<void()> each_sweep)
+      : store_(store),
+        svc_(svc),
+        metrics_(metrics),
+        each_sweep_(std::move(each_sweep)),
+        thread_([this] { Run(); }) {}
   ~Sweeper() {
     {
       std::lock_guard lock(mu_);
@@ -68,12 +78,14 @@ class Sweeper {
         (void)RunUseCase<int>(store_,
                               [this](WriteTx& tx) { return PruneIdempotencyKeys(tx, svc_); });
       }
+      if (each_sweep_) each_sweep_();
     }
   }
 
   Store& store_;
   Services& svc_;
   Metrics& metrics_;
+  std::function<void()> each_sweep_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -110,8 +122,8 @@ void SetUpLogging(bool access_log) {
 
 int Serve(const ServeFlags& flags) {
   SetUpLogging(flags.access_log);
-  if (!flags.nats.empty()) {
-    spdlog::error("--nats is not supported by this build; the event bus runs in process");
+  if (!flags.nats.empty() && !flags.nats.starts_with("nats://")) {
+    spdlog::error("--nats {}: expected nats://host:port", flags.nats);
     return 2;
   }
   std::string host;
@@ -161,6 +173,19 @@ int Serve(const ServeFlags& flags) {
     api_options.queue_joins_per_address = BucketLimits{flags.queue_joins_per_address_per_minute,
                                                        flags.queue_joins_per_address_per_minute};
     api_options.rate_limit_keys_max = static_cast<size_t>(flags.rate_limit_keys_max);
+    sqlite::SqliteEventDelivery event_delivery(db_path);
+    api_options.event_delivery = &event_delivery;
+    OutboxPruningOptions pruning;
+    pruning.consumers = {kConsumerWebhooks};
+    WebhookDispatcher webhooks(event_delivery, clock, random, metrics.events, {});
+    std::unique_ptr<nats::JetStreamPublisher> nats_publisher;
+    if (!flags.nats.empty()) {
+      pruning.consumers.push_back(kConsumerNats);
+      nats::JetStreamPublisherOptions nats_options;
+      nats_options.url = flags.nats;
+      nats_publisher = std::make_unique<nats::JetStreamPublisher>(event_delivery, clock,
+                                                                  metrics.events, nats_options);
+    }
     Api api(store, services, jwt, password_pool, metrics, *waiting_room, api_options);
 
     HttpServerOptions options;
@@ -172,7 +197,15 @@ int Serve(const ServeFlags& flags) {
     HttpServer server(options, [&api](HttpRequest&& r, Respond respond) {
       api.Handle(std::move(r), std::move(respond));
     });
-    auto sweeper = std::make_unique<Sweeper>(store, services, metrics);
+    webhooks.Start();
+    if (nats_publisher) nats_publisher->Start();
+    auto sweeper = std::make_unique<Sweeper>(store, services, metrics, [&] {
+      try {
+        PruneOutbox(event_delivery, pruning, clock.NowMs(), metrics.events);
+      } catch (const std::exception& e) {
+        spdlog::warn("outbox pruning: {}", e.what());
+      }
+    });
     auto ticker = std::make_unique<QueueTicker>(
         *waiting_room, clock, metrics,
         [&api](UnixMs now_ms) { api.queue_events().Publish(now_ms); });
@@ -184,10 +217,10 @@ int Serve(const ServeFlags& flags) {
       server.Stop(kDrainSecondsMax);
     });
     spdlog::info(
-        "boxoffice listening on http://{}:{} (store: sqlite {}, waiting room: {}, hold {}s, {} "
-        "threads)",
+        "boxoffice listening on http://{}:{} (store: sqlite {}, waiting room: {}, events: "
+        "webhooks{}{}, hold {}s, {} threads)",
         host, server.port(), db_path, flags.redis.empty() ? "in process" : flags.redis,
-        flags.hold_seconds, options.threads);
+        flags.nats.empty() ? "" : " and NATS ", flags.nats, flags.hold_seconds, options.threads);
     server.Run();
     watcher.join();
     // The streams are the server's; stop writing to them before it goes.
@@ -197,6 +230,8 @@ int Serve(const ServeFlags& flags) {
     // (stopped) I/O contexts, so it is finished here, while those are still alive: first
     // the sweeper, then the password pool (whose tasks submit writes), then the writer.
     sweeper.reset();
+    if (nats_publisher) nats_publisher->Stop();
+    webhooks.Stop();
     password_pool.Shutdown();
     store.Close();
     spdlog::info("stopped");

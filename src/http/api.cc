@@ -34,6 +34,7 @@ void Api::AddRoutes() {
   AddPaymentRoutes(router_, *this);
   AddOperationRoutes(router_, *this);
   AddQueueRoutes(router_, *this);
+  AddWebhookRoutes(router_, *this);
 }
 
 void Api::Handle(HttpRequest&& request, Respond respond) {

@@ -25,6 +25,7 @@
 #include "http/queue_events.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
+#include "ports/event_delivery.h"
 #include "ports/store.h"
 #include "ports/waiting_room.h"
 
@@ -39,6 +40,9 @@ struct ApiOptions {
   BucketLimits queue_joins_per_address{600, 600};
   size_t rate_limit_keys_max = 1'000'000;  // users or addresses tracked by each limit
   size_t queue_event_streams_max = 10'000;
+  // Webhook endpoints and their deliveries; null: the /v1/admin/webhooks routes answer 503.
+  // REQUIRES: outlives the Api.
+  EventDelivery* event_delivery = nullptr;
 };
 
 class Api {
@@ -116,6 +120,7 @@ void AddWalletRoutes(Router& router, Api& api);
 void AddPaymentRoutes(Router& router, Api& api);
 void AddOperationRoutes(Router& router, Api& api);
 void AddQueueRoutes(Router& router, Api& api);
+void AddWebhookRoutes(Router& router, Api& api);
 
 template <class T>
 void Api::Write(std::shared_ptr<Call> call, std::function<Result<T>(WriteTx&)> use_case,

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "crypto/encoding.h"
+#include "domain/webhook.h"
 
 namespace bo {
 namespace {
@@ -434,6 +435,30 @@ Result<RangeQuery> DecodeRangeQuery(std::string_view query) {
   }
   if (r.from_ms > r.to_ms) return Invalid("from: must not be after to");
   return r;
+}
+
+Result<CreateWebhookCommand> DecodeCreateWebhook(std::string_view text) {
+  BO_TRY(b, Body::Parse(text));
+  CreateWebhookCommand cmd;
+  BO_TRY(url, StringField(b, "url", 1, kWebhookUrlBytesMax));
+  cmd.url = std::move(url);
+  if (auto ok = ValidateWebhookUrl(cmd.url); !ok) return ok.error();
+  BO_TRY(events, ArrayField(b, "events"));
+  if (events.size() == 0 || events.size() > kWebhookEventTypesMax) {
+    return Invalid("events: must list 1 to " + std::to_string(kWebhookEventTypesMax) +
+                   " event types, or [\"*\"]");
+  }
+  size_t i = 0;
+  for (simdjson::dom::element e : events) {
+    BO_TRY(type, StringOf(e, "events[" + std::to_string(i++) + "]", 1, 64));
+    cmd.event_types.push_back(std::move(type));
+  }
+  if (auto ok = ValidateWebhookEventTypes(cmd.event_types); !ok) return ok.error();
+  if (b.Has("secret")) {
+    BO_TRY(secret, StringField(b, "secret", 1, kWebhookSecretBytesMax));
+    cmd.secret = std::move(secret);
+  }
+  return cmd;
 }
 
 }  // namespace bo

@@ -8,6 +8,7 @@
 
 #include "app/catalog.h"
 #include "app/reservations.h"
+#include "app/webhooks.h"
 #include "common/result.h"
 #include "domain/waiting_room.h"
 
@@ -80,5 +81,9 @@ std::string EncodeCursor(std::string_view id);
 // Returns the value of `name` in a query string, percent-decoded; nullopt if absent;
 // kInvalidRequest naming the parameter if its escapes are malformed.
 Result<std::optional<std::string>> QueryParam(std::string_view query, std::string_view name);
+
+// {url, events, secret?}: url as ValidateWebhookUrl, events as ValidateWebhookEventTypes,
+// secret (optional) a string of at most kWebhookSecretBytesMax bytes, checked by CreateWebhook.
+Result<CreateWebhookCommand> DecodeCreateWebhook(std::string_view body);
 
 }  // namespace bo

@@ -23,6 +23,16 @@ prometheus::Histogram& HistogramOf(prometheus::Registry& r, const std::string& n
   return prometheus::BuildHistogram().Name(name).Help(help).Register(r).Add({}, buckets);
 }
 
+// boxoffice_webhook_deliveries_total{result}: delivered (2xx), failed (another status or no
+// answer, retried), gone (410, the endpoint is disabled), gave_up (past the retry window).
+prometheus::Counter& WebhookResultOf(prometheus::Registry& r, const std::string& result) {
+  return prometheus::BuildCounter()
+      .Name("boxoffice_webhook_deliveries_total")
+      .Help("Webhook delivery attempts by result")
+      .Register(r)
+      .Add({{"result", result}});
+}
+
 }  // namespace
 
 Metrics::Metrics() : Metrics(std::make_shared<prometheus::Registry>()) {}
@@ -62,6 +72,21 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> r)
           HistogramOf(*r, "boxoffice_queue_wait_seconds",
                       "Time from joining a waiting room (or its opening) to admission",
                       {0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200})),
+      events{GaugeOf(*r, "boxoffice_outbox_backlog_events",
+                     "Outbox events that some consumer (NATS, webhooks) has not passed yet"),
+             GaugeOf(*r, "boxoffice_outbox_rows", "Outbox rows not yet pruned"),
+             CounterOf(*r, "boxoffice_nats_published_total", "Events JetStream acknowledged"),
+             CounterOf(*r, "boxoffice_nats_duplicates_total",
+                       "Events JetStream acknowledged as duplicates of earlier publishes"),
+             HistogramOf(*r, "boxoffice_nats_publish_lag_ms",
+                         "Milliseconds from an event's commit to JetStream's acknowledgement",
+                         {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000,
+                          300000, 3600000}),
+             WebhookResultOf(*r, "delivered"),
+             WebhookResultOf(*r, "failed"),
+             WebhookResultOf(*r, "gone"),
+             WebhookResultOf(*r, "gave_up"),
+             GaugeOf(*r, "boxoffice_webhook_attempts_in_flight", "Webhook attempts under way")},
       registry_(r),
       requests_(prometheus::BuildCounter()
                     .Name("boxoffice_http_requests_total")

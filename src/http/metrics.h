@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "events/event_metrics.h"
+
 namespace bo {
 
 class Metrics {
@@ -44,6 +46,8 @@ class Metrics {
   prometheus::Gauge& queue_active;            // set when scraped
   prometheus::Gauge& queue_streams;           // open event streams of this instance
   prometheus::Histogram& queue_wait_seconds;  // from joining (or the opening) to admission
+
+  EventMetrics events;  // the outbox, NATS publishing and webhook deliveries
 
   // The text exposition of every metric.
   std::string Serialize() const;

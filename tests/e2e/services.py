@@ -37,7 +37,9 @@ the main thread).
 """
 
 import atexit
+import base64
 import ctypes
+import json
 import os
 import pwd
 import re
@@ -343,3 +345,151 @@ class RedisServer(_ChildServer):
             return self.command("PING") == "+PONG"
         except OSError:
             return False
+
+
+NATS_SERVER = os.environ.get("BOXOFFICE_NATS_SERVER", "nats-server")
+
+
+class NatsServer(_ChildServer):
+    """A NATS server with JetStream (`nats-server -js`) of its own on 127.0.0.1:<port>, its
+    JetStream store in the temporary directory. pause() stops the process and resume() starts
+    it again on the same port over the same store, as a broker outage and its recovery.
+
+        nats = NatsServer()
+        nats.start()
+        nats.url()                                    # nats://127.0.0.1:<port>
+        nats.request("$JS.API.STREAM.INFO.S", b"")    # one JSON reply, as a dict
+        nats.stream_messages("S")                     # [(seq, subject, headers, data)]
+        nats.stop()
+    """
+
+    def __init__(self):
+        super().__init__("boxoffice-nats-")
+
+    @property
+    def log_path(self):
+        return os.path.join(self.tmp, "nats.log")
+
+    @property
+    def store_dir(self):
+        return os.path.join(self.tmp, "jetstream")
+
+    def start(self):
+        if self.proc is not None:
+            raise ServiceError("already started")
+        try:
+            self._make_tmp()
+            for _ in range(PORT_ATTEMPTS_MAX):
+                self.port = free_port()
+                if self._launch():
+                    return self
+                self._end_process(signal.SIGTERM)
+            raise ServiceError("nats-server did not start on %d ports; log:\n%s"
+                               % (PORT_ATTEMPTS_MAX, _tail(self.log_path)))
+        except BaseException:
+            self.stop()
+            raise
+
+    def _launch(self):
+        self._spawn([NATS_SERVER, "-js", "-a", "127.0.0.1", "-p", str(self.port),
+                     "-sd", self.store_dir], self.log_path, signal.SIGTERM)
+        return self._wait_ready(self._is_ready, self.log_path)
+
+    def pause(self):
+        """Stops the process, keeping its port and store."""
+        self._end_process(signal.SIGTERM)
+
+    def resume(self):
+        if not self._launch():
+            raise ServiceError("nats-server did not restart; log:\n" + _tail(self.log_path))
+
+    def stop(self):
+        self._end_process(signal.SIGTERM)
+        self._remove_tmp()
+
+    def url(self):
+        return "nats://127.0.0.1:%d" % self.port
+
+    def _is_ready(self):
+        try:
+            self.request("$JS.API.INFO", b"", timeout=1)
+            return True
+        except (OSError, ServiceError):
+            return False
+
+    def request(self, subject, payload, timeout=5):
+        """Publishes `payload` to `subject` with a reply inbox over the NATS text protocol and
+        returns the JSON of the first reply."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            reader = _NatsReader(s)
+            reader.line()  # INFO
+            inbox = "_INBOX.e2e%d" % os.getpid()
+            s.sendall(b'CONNECT {"verbose":false,"pedantic":false,"headers":true}\r\n'
+                      + b"SUB %s 1\r\n" % inbox.encode()
+                      + b"PUB %s %s %d\r\n%s\r\n" % (subject.encode(), inbox.encode(),
+                                                    len(payload), payload))
+            while True:
+                line = reader.line()
+                if line == b"PING":
+                    s.sendall(b"PONG\r\n")
+                    continue
+                if line.startswith(b"-ERR"):
+                    raise ServiceError("nats: " + line.decode())
+                parts = line.split()
+                if parts and parts[0] == b"MSG":
+                    data = reader.exact(int(parts[-1]))
+                    return json.loads(data)
+                if parts and parts[0] == b"HMSG":
+                    raw = reader.exact(int(parts[-1]))
+                    header_bytes = int(parts[-2])
+                    if raw[header_bytes:]:
+                        return json.loads(raw[header_bytes:])
+                    raise ServiceError("nats: empty reply with headers %r" % raw[:header_bytes])
+
+    def stream_messages(self, stream):
+        """Every message of `stream` in order, as (seq, subject, headers dict, data bytes)."""
+        info = self.request("$JS.API.STREAM.INFO." + stream, b"")
+        if "error" in info:
+            raise ServiceError("stream info: %r" % info["error"])
+        state = info["state"]
+        out = []
+        if state["messages"] == 0:
+            return out
+        for seq in range(state["first_seq"], state["last_seq"] + 1):
+            reply = self.request("$JS.API.STREAM.MSG.GET." + stream,
+                                 json.dumps({"seq": seq}).encode())
+            if "error" in reply:
+                continue  # a deleted message
+            m = reply["message"]
+            headers = {}
+            if m.get("hdrs"):
+                for header_line in base64.b64decode(m["hdrs"]).decode().split("\r\n")[1:]:
+                    if ":" in header_line:
+                        k, v = header_line.split(":", 1)
+                        headers[k.strip()] = v.strip()
+            out.append((m["seq"], m["subject"], headers, base64.b64decode(m.get("data", ""))))
+        return out
+
+
+class _NatsReader:
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def _fill(self):
+        part = self.sock.recv(65536)
+        if not part:
+            raise ServiceError("nats closed the connection")
+        self.buf += part
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def exact(self, n):
+        while len(self.buf) < n + 2:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data

@@ -1,0 +1,101 @@
+// Delivers the outbox to webhook endpoints, off the request path.
+//
+// One dispatcher thread loops: it fans new outbox events out to a delivery row per matching
+// endpoint and saves its cursor in the same transaction (so a crash replays events rather
+// than losing them: receivers deduplicate by webhook-id), then starts the due deliveries on
+// its own io_context (http_threads threads) and records each outcome: 2xx delivered, 410 Gone
+// disables the endpoint, anything else (or no answer within the timeout) is retried by
+// RetrySchedule. At most pending_deliveries_max attempts are in memory at once, at most
+// in_flight_per_endpoint_max per endpoint, so a slow or dead receiver holds up only its own
+// share; the durable state of every delivery is in EventDelivery.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "events/event_metrics.h"
+#include "events/retry_schedule.h"
+#include "events/webhook_client.h"
+#include "ports/clock.h"
+#include "ports/event_delivery.h"
+#include "ports/random.h"
+
+namespace bo {
+
+struct WebhookDispatcherOptions {
+  int poll_interval_ms = 100;          // how often the outbox and due deliveries are read
+  int fan_out_events_max = 256;        // outbox events per fan-out transaction
+  int pending_deliveries_max = 256;    // attempts in memory (under way) at once
+  int in_flight_per_endpoint_max = 8;  // attempts under way per endpoint
+  int endpoints_max = 100;             // endpoints read per fan-out
+  int http_threads = 1;
+  WebhookClientOptions client;
+  RetrySchedule retry;
+};
+
+class WebhookDispatcher {
+ public:
+  // REQUIRES: every reference outlives the dispatcher.
+  WebhookDispatcher(EventDelivery& delivery, const Clock& clock, Random& random,
+                    EventMetrics& metrics, WebhookDispatcherOptions options);
+  ~WebhookDispatcher();  // Stop()s
+
+  // Starts the dispatcher and HTTP threads. REQUIRES: not started before.
+  void Start();
+
+  // Stops the threads. Attempts under way are abandoned: they stay pending in the store and
+  // are made again after the next Start. Idempotent.
+  void Stop();
+
+ private:
+  struct Outcome {
+    std::string endpoint_id;
+    std::string event_id;
+    UnixMs created_at_ms;
+    int attempts_before;
+    int status;
+    std::string error;
+  };
+
+  void Run();
+  void FanOut(const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms);
+  void StartDue(const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms);
+  void Start(const DueDelivery& due, UnixMs now_ms);
+  void Record(const Outcome& outcome, UnixMs now_ms);
+  void Release(const Outcome& outcome);
+
+  EventDelivery& delivery_;
+  const Clock& clock_;
+  Random& random_;
+  EventMetrics& metrics_;
+  const WebhookDispatcherOptions options_;
+
+  boost::asio::ssl::context tls_;  // outlives the exchanges that io_ may still hold
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::vector<std::thread> io_threads_;
+  std::thread thread_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::vector<Outcome> outcomes_;  // finished attempts, for the dispatcher thread to record
+
+  // Owned by the dispatcher thread.
+  std::int64_t cursor_ = 0;
+  size_t rotation_ = 0;                        // the endpoint served first, in turn
+  std::unordered_set<std::string> in_flight_;  // endpoint_id + ' ' + event_id
+  std::unordered_map<std::string, int> in_flight_by_endpoint_;
+};
+
+}  // namespace bo
