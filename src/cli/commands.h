@@ -12,6 +12,7 @@ struct ServeFlags {
   std::string store;
   std::string redis;
   std::string nats;
+  std::string trusted_proxies;  // addresses and networks, comma-separated
   int hold_seconds = 300;
   int threads = 0;  // 0: one per core
   std::string jwt_secret;

@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
   s->add_option("--redis", serve.redis, "Redis URL for the waiting room")
       ->envname("BOXOFFICE_REDIS");
   s->add_option("--nats", serve.nats, "NATS URL for event delivery")->envname("BOXOFFICE_NATS");
+  s->add_option("--trusted-proxies", serve.trusted_proxies,
+                "Load balancers whose X-Forwarded-For names the client (addresses or networks, "
+                "comma-separated, e.g. 127.0.0.1,10.0.0.0/8)")
+      ->envname("BOXOFFICE_TRUSTED_PROXIES");
   s->add_option("--hold-seconds", serve.hold_seconds, "How long a hold lasts before it expires")
       ->envname("BOXOFFICE_HOLD_SECONDS")
       ->check(CLI::Range(1, 24 * 3600))

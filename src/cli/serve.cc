@@ -132,6 +132,11 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("--listen {}: expected host:port", flags.listen);
     return 2;
   }
+  auto proxies = TrustedProxies::Parse(flags.trusted_proxies);
+  if (!proxies.ok()) {
+    spdlog::error("--trusted-proxies: {}", proxies.error().detail);
+    return 2;
+  }
 
   // Signals go to the watcher thread only.
   sigset_t signals;
@@ -191,6 +196,7 @@ int Serve(const ServeFlags& flags) {
     HttpServerOptions options;
     options.host = host;
     options.port = port;
+    options.trusted_proxies = std::move(*proxies);
     options.threads = flags.threads > 0
                           ? flags.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

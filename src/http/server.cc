@@ -272,7 +272,9 @@ asio::awaitable<void> HttpServer::Impl::Session(tcp::socket socket) {
         r.idempotency_key = std::string(it->value());
       }
       r.queue_token = HeaderOf(req, "Queue-Token");
-      r.remote_address = remote;
+      r.remote_address = options.trusted_proxies.empty() ? remote
+                                                         : options.trusted_proxies.ClientAddress(
+                                                               remote, req["X-Forwarded-For"]);
       r.body = std::move(req.body());
       in_flight.fetch_add(1);
       response = co_await Dispatch(std::move(r));

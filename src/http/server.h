@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "http/client_address.h"
 #include "http/message.h"
 
 namespace bo {
@@ -26,6 +27,8 @@ struct HttpServerOptions {
   int idle_seconds_max = 60;  // a keep-alive connection idle longer is closed
   size_t streams_max = 10'000;
   size_t stream_buffer_bytes_max = 64 << 10;
+  // Peers whose X-Forwarded-For names the client (HttpRequest::remote_address).
+  TrustedProxies trusted_proxies;
 };
 
 class HttpServer {

@@ -240,8 +240,9 @@ class Client:
 class Server:
     """One `boxoffice serve` process over its own temporary data directory."""
 
-    def __init__(self, hold_seconds=None, extra_args=()):
+    def __init__(self, hold_seconds=None, extra_args=(), listen_port=0):
         self.bin = binary()
+        self.listen_port = listen_port  # 0: a free port, chosen again at each start
         self.hold_seconds = hold_seconds
         self.extra_args = list(extra_args)
         self.secret = "e2e-" + uuid.uuid4().hex
@@ -258,7 +259,8 @@ class Server:
     def start(self):
         if not os.access(self.bin, os.X_OK):
             raise AssertionError("no boxoffice binary at %s (set BOXOFFICE_BIN)" % self.bin)
-        args = [self.bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
+        args = [self.bin, "serve", "--listen", "127.0.0.1:%d" % self.listen_port,
+                "--data-dir", self.data_dir,
                 "--jwt-secret", self.secret, "--access-log", "false"]
         if self.hold_seconds is not None:
             args += ["--hold-seconds", str(self.hold_seconds)]

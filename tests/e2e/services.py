@@ -52,6 +52,7 @@ import time
 
 PG_BIN = os.environ.get("BOXOFFICE_PG_BIN", "/usr/lib/postgresql/15/bin")
 REDIS_SERVER = os.environ.get("BOXOFFICE_REDIS_SERVER", "redis-server")
+HAPROXY = os.environ.get("BOXOFFICE_HAPROXY", "haproxy")
 CLUSTER_OWNER = "postgres"
 
 START_TIMEOUT_S = 60
@@ -111,11 +112,13 @@ class _ChildServer:
             os.chown(self.tmp, owner.pw_uid, owner.pw_gid)
         _live_servers.add(self)
 
-    def _spawn(self, argv, log_path, stop_signal, owner=None):
+    def _spawn(self, argv, log_path, stop_signal, owner=None, env=None):
         self._log = open(log_path, "ab")
         kwargs = {}
         if owner is not None:
             kwargs = {"user": owner.pw_uid, "group": owner.pw_gid, "extra_groups": []}
+        if env is not None:
+            kwargs["env"] = env
         self.proc = subprocess.Popen(
             argv,
             cwd=self.tmp,
@@ -224,9 +227,17 @@ class PostgresCluster(_ChildServer):
 
     def restart(self):
         """Stops the server (fast shutdown) and starts it again on the same port and data."""
+        self.halt()
+        return self.resume()
+
+    def halt(self):
+        """Stops the server (fast shutdown), keeping its data and port for resume()."""
         self._end_process(signal.SIGINT)
+
+    def resume(self):
+        """Starts a halted server again on the same port and data."""
         if not self._start_server():
-            raise ServiceError("postgres did not restart; log:\n%s" % _tail(self.log_path))
+            raise ServiceError("postgres did not start again; log:\n%s" % _tail(self.log_path))
         return self
 
     def stop(self):
@@ -493,3 +504,52 @@ class _NatsReader:
             self._fill()
         data, self.buf = self.buf[:n], self.buf[n + 2:]
         return data
+
+
+class HaproxyServer(_ChildServer):
+    """HAProxy (Debian's package) in the foreground with the project's deploy/haproxy.cfg, on
+    127.0.0.1:<port>, in front of three instances given as "host:port"."""
+
+    def __init__(self, config_path, instances):
+        super().__init__("boxoffice-haproxy-")
+        if len(instances) != 3:
+            raise ValueError("deploy/haproxy.cfg names three instances")
+        self.config_path = config_path
+        self.instances = list(instances)
+
+    @property
+    def log_path(self):
+        return os.path.join(self.tmp, "haproxy.log")
+
+    def start(self):
+        if self.proc is not None:
+            raise ServiceError("already started")
+        try:
+            self._make_tmp()
+            for _ in range(PORT_ATTEMPTS_MAX):
+                self.port = free_port()
+                env = dict(os.environ)
+                env["BOXOFFICE_LB_LISTEN"] = "127.0.0.1:%d" % self.port
+                for name, address in zip("ABC", self.instances):
+                    env["BOXOFFICE_INSTANCE_" + name] = address
+                self._spawn([HAPROXY, "-db", "-f", self.config_path], self.log_path,
+                            signal.SIGTERM, env=env)
+                if self._wait_ready(self._is_ready, self.log_path):
+                    return self
+                self._end_process(signal.SIGTERM)
+            raise ServiceError("haproxy did not start on %d ports; log:\n%s"
+                               % (PORT_ATTEMPTS_MAX, _tail(self.log_path)))
+        except BaseException:
+            self.stop()
+            raise
+
+    def _is_ready(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def stop(self):
+        self._end_process(signal.SIGTERM)
+        self._remove_tmp()
