@@ -24,6 +24,7 @@
 #include "cli/queue_ticker.h"
 #include "common/worker_pool.h"
 #include "events/outbox_pruning.h"
+#include "events/outbox_wakeups.h"
 #include "events/webhook_dispatcher.h"
 #include "http/api.h"
 #include "http/server.h"
@@ -149,7 +150,10 @@ int Serve(const ServeFlags& flags) {
     const std::string db_path = ResolveSqlitePath(flags.store, flags.data_dir);
     const std::string jwt_secret =
         ResolveJwtSecret(flags.jwt_secret, flags.data_dir, /*create=*/true);
-    sqlite::SqliteStore store(sqlite::SqliteOptions{db_path, flags.batch_size_max});
+    OutboxWakeups outbox_wakeups;  // the store tells the outbox's consumers of new events
+    sqlite::SqliteOptions store_options{db_path, flags.batch_size_max};
+    store_options.outbox_signal = &outbox_wakeups;
+    sqlite::SqliteStore store(store_options);
     SystemClock clock;
     TimeOrderedIdGenerator ids(clock);
     const TicketCodeSigner ticket_codes(TicketCodeKey(jwt_secret));
@@ -183,14 +187,26 @@ int Serve(const ServeFlags& flags) {
     OutboxPruningOptions pruning;
     pruning.consumers = {kConsumerWebhooks};
     WebhookDispatcher webhooks(event_delivery, clock, random, metrics.events, {});
+    // The publisher reads on a connection of its own, so it never waits for a fan-out.
+    std::unique_ptr<sqlite::SqliteEventDelivery> nats_delivery;
     std::unique_ptr<nats::JetStreamPublisher> nats_publisher;
     if (!flags.nats.empty()) {
+      nats_delivery = std::make_unique<sqlite::SqliteEventDelivery>(db_path);
       pruning.consumers.push_back(kConsumerNats);
       nats::JetStreamPublisherOptions nats_options;
       nats_options.url = flags.nats;
-      nats_publisher = std::make_unique<nats::JetStreamPublisher>(event_delivery, clock,
+      nats_publisher = std::make_unique<nats::JetStreamPublisher>(*nats_delivery, clock,
                                                                   metrics.events, nats_options);
     }
+    outbox_wakeups.Subscribe([&webhooks] { webhooks.Wake(); });
+    if (nats_publisher) {
+      outbox_wakeups.Subscribe([publisher = nats_publisher.get()] { publisher->Wake(); });
+    }
+    // Declared after the consumers, so gone before them, even when something throws.
+    const struct Unsubscribe {
+      OutboxWakeups& wakeups;
+      ~Unsubscribe() { wakeups.Clear(); }
+    } unsubscribe{outbox_wakeups};
     Api api(store, services, jwt, password_pool, metrics, *waiting_room, api_options);
 
     HttpServerOptions options;

@@ -27,6 +27,7 @@ WebhookDispatcher::WebhookDispatcher(EventDelivery& delivery, const Clock& clock
       options_(std::move(options)),
       tls_(boost::asio::ssl::context::tls_client) {
   BO_ASSERT(options_.poll_interval_ms > 0 && options_.fan_out_events_max > 0);
+  BO_ASSERT(options_.fan_out_interval_min_ms >= 0);
   BO_ASSERT(options_.pending_deliveries_max > 0 && options_.in_flight_per_endpoint_max > 0);
   BO_ASSERT(options_.endpoints_max > 0 && options_.http_threads > 0);
   tls_.set_default_verify_paths();
@@ -55,6 +56,14 @@ void WebhookDispatcher::Stop() {
   io_threads_.clear();
 }
 
+void WebhookDispatcher::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
 void WebhookDispatcher::Run() {
   try {
     cursor_ = delivery_.LoadCursor(kConsumerWebhooks);
@@ -67,8 +76,17 @@ void WebhookDispatcher::Run() {
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval_ms),
-                   [this] { return stopping_ || !outcomes_.empty(); });
+                   [this] { return stopping_ || woken_ || !outcomes_.empty(); });
       if (stopping_) return;
+      if (woken_ && outcomes_.empty()) {
+        // Commits close together are fanned out together: one transaction per interval.
+        cv_.wait_until(lock,
+                       woken_turn_at_ + std::chrono::milliseconds(options_.fan_out_interval_min_ms),
+                       [this] { return stopping_; });
+        if (stopping_) return;
+        woken_turn_at_ = std::chrono::steady_clock::now();
+      }
+      woken_ = false;
       outcomes.swap(outcomes_);
     }
     size_t recorded = 0;
@@ -78,8 +96,9 @@ void WebhookDispatcher::Run() {
         Release(outcomes[recorded]);
       }
       const auto endpoints = delivery_.ListEndpoints(options_.endpoints_max);
-      FanOut(endpoints, clock_.NowMs());
+      const bool more_events = FanOut(endpoints, clock_.NowMs());
       StartDue(endpoints, clock_.NowMs());
+      if (more_events) Wake();  // a backlog is read batch after batch, not once per poll
     } catch (const std::exception& e) {
       // The store is busy or failing: what was not recorded is still pending there.
       spdlog::warn("webhooks: {}", e.what());
@@ -90,9 +109,9 @@ void WebhookDispatcher::Run() {
   }
 }
 
-void WebhookDispatcher::FanOut(const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms) {
+bool WebhookDispatcher::FanOut(const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms) {
   const auto events = delivery_.ReadOutbox(cursor_, options_.fan_out_events_max);
-  if (events.empty()) return;
+  if (events.empty()) return false;
   std::vector<WebhookDelivery> deliveries;
   deliveries.reserve(events.size() * endpoints.size());
   for (const auto& e : events) {
@@ -110,6 +129,7 @@ void WebhookDispatcher::FanOut(const std::vector<WebhookEndpoint>& endpoints, Un
   }
   delivery_.FanOut(deliveries, kConsumerWebhooks, events.back().seq);
   cursor_ = events.back().seq;
+  return static_cast<int>(events.size()) == options_.fan_out_events_max;
 }
 
 void WebhookDispatcher::StartDue(const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms) {

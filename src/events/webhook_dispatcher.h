@@ -1,7 +1,8 @@
 // Delivers the outbox to webhook endpoints, off the request path.
 //
-// One dispatcher thread loops: it fans new outbox events out to a delivery row per matching
-// endpoint and saves its cursor in the same transaction (so a crash replays events rather
+// One dispatcher thread loops, woken by Wake() (events committed), by finished attempts, or
+// every poll_interval_ms (retries falling due): it fans new outbox events out to a delivery row per
+// matching endpoint and saves its cursor in the same transaction (so a crash replays events rather
 // than losing them: receivers deduplicate by webhook-id), then starts the due deliveries on
 // its own io_context (http_threads threads) and records each outcome: 2xx delivered, 410 Gone
 // disables the endpoint, anything else (or no answer within the timeout) is retried by
@@ -13,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -33,7 +35,8 @@
 namespace bo {
 
 struct WebhookDispatcherOptions {
-  int poll_interval_ms = 100;          // how often the outbox and due deliveries are read
+  int poll_interval_ms = 1'000;        // how often the outbox and due deliveries are read unwoken
+  int fan_out_interval_min_ms = 10;    // between fan-outs woken by commits (they share one)
   int fan_out_events_max = 256;        // outbox events per fan-out transaction
   int pending_deliveries_max = 256;    // attempts in memory (under way) at once
   int in_flight_per_endpoint_max = 8;  // attempts under way per endpoint
@@ -53,6 +56,9 @@ class WebhookDispatcher {
   // Starts the dispatcher and HTTP threads. REQUIRES: not started before.
   void Start();
 
+  // Makes the dispatcher read the outbox now (new events were committed). Any thread; cheap.
+  void Wake();
+
   // Stops the threads. Attempts under way are abandoned: they stay pending in the store and
   // are made again after the next Start. Idempotent.
   void Stop();
@@ -68,7 +74,8 @@ class WebhookDispatcher {
   };
 
   void Run();
-  void FanOut(const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms);
+  // Fans out one batch; returns whether the batch was full (more events may be waiting).
+  bool FanOut(const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms);
   void StartDue(const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms);
   void Start(const DueDelivery& due, UnixMs now_ms);
   void Record(const Outcome& outcome, UnixMs now_ms);
@@ -89,6 +96,8 @@ class WebhookDispatcher {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool woken_ = false;  // Wake() was called since the dispatcher last looked
+  std::chrono::steady_clock::time_point woken_turn_at_;  // of the last turn a wake-up began
   std::vector<Outcome> outcomes_;  // finished attempts, for the dispatcher thread to record
 
   // Owned by the dispatcher thread.

@@ -1,8 +1,8 @@
 #include "adapters/nats/jetstream_publisher.h"
 
-#include <nats/nats.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "codec/resources.h"
@@ -47,9 +47,15 @@ std::string Describe(natsStatus s, jsErrCode jerr) {
 
 JetStreamPublisher::JetStreamPublisher(EventDelivery& delivery, const Clock& clock,
                                        EventMetrics& metrics, JetStreamPublisherOptions options)
-    : delivery_(delivery), clock_(clock), metrics_(metrics), options_(std::move(options)) {
+    : delivery_(delivery),
+      clock_(clock),
+      metrics_(metrics),
+      options_(std::move(options)),
+      window_(options_.window_events_max) {
   BO_ASSERT(!options_.url.empty() && options_.batch_events_max > 0);
+  BO_ASSERT(options_.window_events_max > 0 && options_.ack_timeout_ms > 0);
   BO_ASSERT(options_.poll_interval_ms > 0 && options_.retry_interval_ms > 0);
+  BO_ASSERT(options_.cursor_save_interval_ms > 0 && options_.connect_timeout_ms > 0);
 }
 
 JetStreamPublisher::~JetStreamPublisher() { Stop(); }
@@ -57,6 +63,15 @@ JetStreamPublisher::~JetStreamPublisher() { Stop(); }
 void JetStreamPublisher::Start() {
   BO_ASSERT(!thread_.joinable());
   thread_ = std::thread([this] { Run(); });
+}
+
+void JetStreamPublisher::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+    if (!window_has_room_) return;  // answers wake the thread; it reads the outbox then
+  }
+  cv_.notify_all();
 }
 
 void JetStreamPublisher::Stop() {
@@ -68,9 +83,33 @@ void JetStreamPublisher::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool JetStreamPublisher::Sleep(int ms) {
+bool JetStreamPublisher::Wait(int ms) {
   std::unique_lock lock(mu_);
-  return !cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
+  cv_.wait_for(lock, std::chrono::milliseconds(ms),
+               [this] { return stopping_ || !answers_.empty() || (woken_ && window_has_room_); });
+  return !stopping_;
+}
+
+void JetStreamPublisher::OnAnswer(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error,
+                                  void* closure) {
+  auto* self = static_cast<JetStreamPublisher*>(closure);
+  Answer answer;
+  const char* id = nullptr;
+  if (natsMsgHeader_Get(msg, kMsgIdHeader, &id) == NATS_OK && id != nullptr) {
+    answer.event_id = id;
+  }
+  answer.acknowledged = ack != nullptr;
+  answer.duplicate = ack != nullptr && ack->Duplicate;
+  if (ack == nullptr && error != nullptr) {
+    answer.error = Describe(error->Err, error->ErrCode);
+    if (error->ErrText != nullptr) answer.error += std::string(": ") + error->ErrText;
+  }
+  natsMsg_Destroy(msg);
+  {
+    std::lock_guard lock(self->mu_);
+    self->answers_.push_back(std::move(answer));
+  }
+  self->cv_.notify_all();
 }
 
 bool JetStreamPublisher::Connect(Connection& c) {
@@ -82,7 +121,14 @@ bool JetStreamPublisher::Connect(Connection& c) {
     if (s == NATS_OK) s = natsOptions_SetMaxReconnect(c.options, -1);
     if (s == NATS_OK) s = natsOptions_SetReconnectWait(c.options, options_.retry_interval_ms);
     if (s == NATS_OK) s = natsConnection_Connect(&c.nc, c.options);
-    if (s == NATS_OK) s = natsConnection_JetStream(&c.js, c.nc, nullptr);
+    jsOptions js_options;
+    if (s == NATS_OK) s = jsOptions_Init(&js_options);
+    if (s == NATS_OK) {
+      js_options.PublishAsync.MaxPending = options_.window_events_max;
+      js_options.PublishAsync.AckHandler = &JetStreamPublisher::OnAnswer;
+      js_options.PublishAsync.AckHandlerClosure = this;
+      s = natsConnection_JetStream(&c.js, c.nc, &js_options);
+    }
     if (s != NATS_OK) {
       spdlog::warn("nats {}: cannot connect: {}", options_.url, Describe(s, jsErrCode(0)));
       c.Reset();
@@ -117,44 +163,116 @@ bool JetStreamPublisher::Connect(Connection& c) {
   return true;
 }
 
-int JetStreamPublisher::PublishBatch(Connection& c) {
-  const auto events = delivery_.ReadOutbox(cursor_, options_.batch_events_max);
-  std::int64_t acked_seq = cursor_;
-  int acked = 0;
-  std::string subject;
+void JetStreamPublisher::RecordAnswers() {
+  answers_taken_.clear();
+  {
+    std::lock_guard lock(mu_);
+    answers_taken_.swap(answers_);
+  }
+  const UnixMs now_ms = clock_.NowMs();
+  for (const Answer& a : answers_taken_) {
+    UnixMs event_time_ms = 0;
+    const AckRecord record = window_.Record(a.event_id, a.acknowledged, &event_time_ms);
+    if (a.acknowledged) {
+      metrics_.nats_published.Increment();
+      if (a.duplicate) metrics_.nats_duplicates.Increment();
+    }
+    if (record == AckRecord::kNewlyAcknowledged) {
+      metrics_.nats_publish_lag_ms.Observe(static_cast<double>(now_ms - event_time_ms));
+    }
+    if (!a.acknowledged && record != AckRecord::kUnknown) {
+      spdlog::warn("nats: publishing {}: {}", a.event_id, a.error);
+    }
+  }
+}
+
+bool JetStreamPublisher::Fill(Connection& c, UnixMs now_ms) {
   jsPubOptions publish_options;
   jsPubOptions_Init(&publish_options);
   publish_options.MaxWait = options_.ack_timeout_ms;
-  bool failed = false;
-  for (const auto& e : events) {
-    subject.assign(kSubjectPrefix).append(e.event.type);
-    const std::string body = ToJson(e.event, &WriteEvent);
-    natsMsg* msg = nullptr;
-    natsStatus s =
-        natsMsg_Create(&msg, subject.c_str(), nullptr, body.data(), static_cast<int>(body.size()));
-    if (s == NATS_OK) s = natsMsgHeader_Set(msg, "Nats-Msg-Id", e.event.id.c_str());
-    jsPubAck* ack = nullptr;
-    jsErrCode jerr = jsErrCode(0);
-    if (s == NATS_OK) s = js_PublishMsg(&ack, c.js, msg, &publish_options, &jerr);
-    if (msg != nullptr) natsMsg_Destroy(msg);
-    if (s != NATS_OK) {
-      spdlog::warn("nats: publishing {} (seq {}): {}", e.event.id, e.seq, Describe(s, jerr));
-      if (s == NATS_NOT_FOUND || jerr != 0) c.stream_ready = false;
-      failed = true;
-      break;
+  std::string subject;
+  while (!window_.full() && !window_.has_failure()) {
+    const int room = options_.window_events_max - static_cast<int>(window_.size());
+    const int limit = std::min(options_.batch_events_max, room);
+    const auto events = delivery_.ReadOutbox(read_seq_, limit);
+    for (const auto& e : events) {
+      subject.assign(kSubjectPrefix).append(e.event.type);
+      const std::string body = ToJson(e.event, &WriteEvent);
+      natsMsg* msg = nullptr;
+      natsStatus s = natsMsg_Create(&msg, subject.c_str(), nullptr, body.data(),
+                                    static_cast<int>(body.size()));
+      if (s == NATS_OK) s = natsMsgHeader_Set(msg, kMsgIdHeader, e.event.id.c_str());
+      if (s == NATS_OK) s = js_PublishMsgAsync(c.js, &msg, &publish_options);
+      natsMsg_Destroy(msg);  // nothing if the library took it
+      if (s != NATS_OK) {
+        spdlog::warn("nats: publishing {} (seq {}): {}", e.event.id, e.seq,
+                     Describe(s, jsErrCode(0)));
+        return false;
+      }
+      window_.Add(WindowEvent{e.seq, e.event.id, e.event.time_ms, now_ms, AckState::kPending});
+      read_seq_ = e.seq;
     }
-    if (ack->Duplicate) metrics_.nats_duplicates.Increment();
-    jsPubAck_Destroy(ack);
-    metrics_.nats_published.Increment();
-    metrics_.nats_publish_lag_ms.Observe(static_cast<double>(clock_.NowMs() - e.event.time_ms));
-    acked_seq = e.seq;
-    ++acked;
+    if (static_cast<int>(events.size()) < limit) break;  // the outbox is drained
   }
-  if (acked_seq > cursor_) {
-    delivery_.SaveCursor(kConsumerNats, acked_seq);
-    cursor_ = acked_seq;
+  return true;
+}
+
+void JetStreamPublisher::Restart(Connection& c) {
+  natsMsgList in_flight{};
+  if (js_PublishAsyncGetPendingList(&in_flight, c.js) == NATS_OK) natsMsgList_Destroy(&in_flight);
+  // Answers already taken from the library stay valid: an acknowledged event is stored.
+  RecordAnswers();
+  if (const auto seq = window_.TakeAcknowledgedPrefix()) acked_seq_ = *seq;
+  spdlog::warn("nats: resuming from seq {} ({} events were in flight)", acked_seq_ + 1,
+               window_.size());
+  window_.Clear();
+  read_seq_ = acked_seq_;
+  std::lock_guard lock(mu_);
+  window_has_room_ = false;  // until the next fill: a wake-up does not cut the retry wait short
+}
+
+void JetStreamPublisher::SaveCursor(UnixMs now_ms) {
+  if (acked_seq_ <= saved_seq_) return;
+  delivery_.SaveCursor(kConsumerNats, acked_seq_);
+  saved_seq_ = acked_seq_;
+  saved_at_ms_ = now_ms;
+}
+
+int JetStreamPublisher::Turn(Connection& c) {
+  RecordAnswers();
+  if (const auto seq = window_.TakeAcknowledgedPrefix()) acked_seq_ = *seq;
+  UnixMs now_ms = clock_.NowMs();
+  if (window_.empty() || now_ms >= saved_at_ms_ + options_.cursor_save_interval_ms) {
+    SaveCursor(now_ms);
   }
-  return failed ? -1 : acked;
+  if (window_.MustRestart(now_ms, options_.ack_timeout_ms)) {
+    Restart(c);
+    SaveCursor(now_ms);
+    return options_.retry_interval_ms;
+  }
+  {
+    std::lock_guard lock(mu_);
+    woken_ = false;  // the outbox is read below
+  }
+  const bool sent = Fill(c, now_ms);
+  const bool room = !window_.full() && !window_.has_failure();
+  {
+    std::lock_guard lock(mu_);
+    window_has_room_ = room;
+  }
+  if (!sent) {
+    Restart(c);
+    return options_.retry_interval_ms;
+  }
+  now_ms = clock_.NowMs();
+  UnixMs until_ms = now_ms + options_.poll_interval_ms;
+  if (const auto deadline = window_.AckDeadlineMs(options_.ack_timeout_ms)) {
+    until_ms = std::min(until_ms, *deadline);
+  }
+  if (acked_seq_ > saved_seq_) {
+    until_ms = std::min(until_ms, saved_at_ms_ + options_.cursor_save_interval_ms);
+  }
+  return static_cast<int>(std::max<UnixMs>(until_ms - now_ms, 0));
 }
 
 void JetStreamPublisher::Run() {
@@ -163,26 +281,30 @@ void JetStreamPublisher::Run() {
   for (;;) {
     {
       std::lock_guard lock(mu_);
-      if (stopping_) return;
+      if (stopping_) break;
     }
     int wait_ms = 0;
     try {
       if (!cursor_loaded) {
-        cursor_ = delivery_.LoadCursor(kConsumerNats);
+        acked_seq_ = saved_seq_ = read_seq_ = delivery_.LoadCursor(kConsumerNats);
         cursor_loaded = true;
       }
       if (!Connect(c)) {
         wait_ms = options_.retry_interval_ms;
       } else {
-        const int acked = PublishBatch(c);
-        if (acked < 0) wait_ms = options_.retry_interval_ms;
-        if (acked == 0) wait_ms = options_.poll_interval_ms;
+        wait_ms = Turn(c);
       }
     } catch (const std::exception& e) {
       spdlog::warn("nats: {}", e.what());
+      if (c.js != nullptr) Restart(c);
       wait_ms = options_.retry_interval_ms;
     }
-    if (wait_ms > 0 && !Sleep(wait_ms)) return;
+    if (wait_ms > 0 && !Wait(wait_ms)) break;
+  }
+  try {
+    if (cursor_loaded) SaveCursor(clock_.NowMs());
+  } catch (const std::exception& e) {
+    spdlog::warn("nats: saving the cursor: {}", e.what());
   }
 }
 

@@ -1,5 +1,8 @@
 #include "adapters/sqlite/db.h"
 
+#include <chrono>
+#include <thread>
+
 namespace bo::sqlite {
 namespace {
 
@@ -48,6 +51,26 @@ std::string Query::Text(int column) const {
            : std::string();
 }
 
+namespace {
+
+constexpr auto kBusyTimeout = std::chrono::milliseconds(5'000);
+constexpr int kShortBusyWaits = 20;
+constexpr auto kShortBusyWait = std::chrono::microseconds(100);
+constexpr auto kLongBusyWait = std::chrono::milliseconds(1);
+
+// Waits for another connection's write lock for up to kBusyTimeout in steps of at most 1 ms
+// (SQLite's own busy timeout sleeps up to 100 ms at a time, long after a short write ended).
+int WaitWhileBusy(void*, int count) {
+  thread_local std::chrono::steady_clock::time_point started;
+  const auto now = std::chrono::steady_clock::now();
+  if (count == 0) started = now;
+  if (now - started >= kBusyTimeout) return 0;
+  std::this_thread::sleep_for(count < kShortBusyWaits ? kShortBusyWait : kLongBusyWait);
+  return 1;
+}
+
+}  // namespace
+
 Db::Db(const std::string& path, bool read_only) {
   const int flags = read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -58,7 +81,7 @@ Db::Db(const std::string& path, bool read_only) {
     db_ = nullptr;
     throw SqliteError(rc, "open " + path + ": " + msg);
   }
-  sqlite3_busy_timeout(db_, 5000);
+  sqlite3_busy_handler(db_, &WaitWhileBusy, nullptr);
   if (!read_only) {
     Exec("PRAGMA journal_mode=WAL");
     // FULL: each commit is on disk before any of its requests is answered. Group commit

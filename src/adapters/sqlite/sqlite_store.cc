@@ -93,6 +93,9 @@ void SqliteStore::RunBatch(std::vector<WriteJob>& batch) {
     writer_db_->Prepare("COMMIT").Exec();
     committed = true;
     transactions_committed_.fetch_add(1, std::memory_order_relaxed);
+    if (options_.outbox_signal != nullptr && tx.events_appended() > 0) {
+      options_.outbox_signal->EventsCommitted();
+    }
   } catch (const std::exception& e) {
     spdlog::error("write transaction failed: {}", e.what());
     if (!sqlite3_get_autocommit(writer_db_->raw())) {

@@ -15,19 +15,22 @@
 #include <vector>
 
 #include "adapters/sqlite/db.h"
+#include "ports/outbox_signal.h"
 #include "ports/store.h"
 
 namespace bo::sqlite {
 
 struct SqliteOptions {
-  std::string path;                 // the database file
-  int batch_size_max = 512;         // jobs per transaction
-  size_t queue_jobs_max = 100'000;  // jobs waiting for the writer; more are refused
+  std::string path;                       // the database file
+  int batch_size_max = 512;               // jobs per transaction
+  size_t queue_jobs_max = 100'000;        // jobs waiting for the writer; more are refused
+  OutboxSignal* outbox_signal = nullptr;  // told after each commit that appended events
 };
 
 class SqliteStore final : public Store {
  public:
   // Opens (creating) the database and applies pending migrations. Throws SqliteError.
+  // REQUIRES: options.outbox_signal, if set, outlives the store.
   explicit SqliteStore(SqliteOptions options);
   ~SqliteStore() override;  // Close()s
 

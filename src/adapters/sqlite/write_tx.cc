@@ -210,6 +210,7 @@ void SqliteWriteTx::AppendEvent(const Event& e) {
   auto q = db_.Prepare("INSERT INTO outbox(id, type, time_ms, data) VALUES (?1, ?2, ?3, ?4)");
   q.Bind(1, e.id).Bind(2, e.type).Bind(3, e.time_ms).Bind(4, e.data_json);
   q.Exec();
+  ++events_appended_;
 }
 
 void SqliteWriteTx::SaveIdempotentResponse(std::string_view user_id, std::string_view key,

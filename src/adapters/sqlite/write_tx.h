@@ -32,6 +32,12 @@ class SqliteWriteTx final : public ReadOps<WriteTx> {
   void SaveIdempotentResponse(std::string_view user_id, std::string_view key,
                               const StoredResponse& response, UnixMs now_ms) override;
   int PruneIdempotentResponses(UnixMs before_ms, int limit) override;
+
+  // Events appended through this object since it was made (rolled back ones included).
+  int events_appended() const { return events_appended_; }
+
+ private:
+  int events_appended_ = 0;
 };
 
 }  // namespace bo::sqlite
