@@ -11,7 +11,6 @@
 
 #include "adapters/inprocess/waiting_room.h"
 #include "adapters/redis/waiting_room.h"
-#include "adapters/sqlite/sqlite_store.h"
 #include "app/idempotency.h"
 #include "app/reservations.h"
 #include "app/submit.h"
@@ -129,10 +128,13 @@ int Serve(const ServeFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   try {
-    const std::string db_path = ResolveSqlitePath(flags.store, flags.data_dir);
+    const StoreFlags store_flags{flags.store, flags.data_dir, flags.batch_size_max,
+                                 flags.db_writer_lanes, flags.db_pool_size};
+    const std::string store_name = DescribeStore(store_flags);
     const std::string jwt_secret =
         ResolveJwtSecret(flags.jwt_secret, flags.data_dir, /*create=*/true);
-    sqlite::SqliteStore store(sqlite::SqliteOptions{db_path, flags.batch_size_max});
+    const std::unique_ptr<Store> store_owner = OpenStore(store_flags);
+    Store& store = *store_owner;
     SystemClock clock;
     TimeOrderedIdGenerator ids(clock);
     const TicketCodeSigner ticket_codes(TicketCodeKey(jwt_secret));
@@ -183,9 +185,9 @@ int Serve(const ServeFlags& flags) {
       server.Stop(kDrainSecondsMax);
     });
     spdlog::info(
-        "boxoffice listening on http://{}:{} (store: sqlite {}, waiting room: {}, hold {}s, {} "
+        "boxoffice listening on http://{}:{} (store: {}, waiting room: {}, hold {}s, {} "
         "threads)",
-        host, server.port(), db_path, flags.redis.empty() ? "in process" : flags.redis,
+        host, server.port(), store_name, flags.redis.empty() ? "in process" : flags.redis,
         flags.hold_seconds, options.threads);
     server.Run();
     watcher.join();
