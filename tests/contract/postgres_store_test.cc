@@ -276,6 +276,14 @@ TEST_F(PostgresStoreTest, AQueuedWriteThatFailsUndoesItsJobAlone) {
   }
 }
 
+// A job with more writes than are queued at once (a schedule of many seats) sends them in
+// rounds, and they all land.
+TEST_F(PostgresStoreTest, ABigScheduleIsWrittenInRounds) {
+  const Schedule schedule = MakeSchedule(5'000, 10);
+  EXPECT_EQ(SeatIds(schedule).size(), 5'000u);
+  EXPECT_EQ(store_->Read()->FindSchedule(schedule.id)->seats_available, 5'000);
+}
+
 // While the database is down, writes are answered unavailable and reads fail at once; once it
 // is back, the same store serves again without a restart.
 TEST_F(PostgresStoreTest, RecoversByItselfAfterTheDatabaseRestarts) {

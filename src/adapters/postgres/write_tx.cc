@@ -111,7 +111,17 @@ constexpr Statement kPruneIdempotent{
     " FROM idempotency_keys WHERE created_at_ms < $1::bigint"
     " ORDER BY created_at_ms, user_id, key LIMIT $2::int FOR UPDATE SKIP LOCKED)"};
 
+// Queued writes sent at once at most: a bigger job (a schedule of 100,000 seats) sends them in
+// rounds of this many.
+constexpr size_t kQueuedWritesMax = 1'000;
+
 }  // namespace
+
+void PgWriteTx::QueueWrite(const pg::Statement& statement,
+                           std::initializer_list<pg::Param> params) {
+  conn_.Queue(statement, params);
+  if (conn_.queued() >= kQueuedWritesMax) (void)Send(0);
+}
 
 bool PgWriteTx::InsertUser(const User& u) {
   return Fetch(kInsertUser, {u.id, u.email, u.name, u.password_hash, GradeName(u.grade),
@@ -120,18 +130,18 @@ bool PgWriteTx::InsertUser(const User& u) {
 }
 
 void PgWriteTx::InsertConcert(const Concert& c) {
-  conn_.Queue(kInsertConcert, {c.id, c.name, c.artist, c.venue, c.created_at_ms});
+  QueueWrite(kInsertConcert, {c.id, c.name, c.artist, c.venue, c.created_at_ms});
 }
 
 void PgWriteTx::InsertSchedule(const Schedule& s, const std::vector<Seat>& seats) {
-  conn_.Queue(kInsertSchedule,
-              {s.id, s.concert_id, s.starts_at_ms, s.seats_total, s.seats_available});
+  QueueWrite(kInsertSchedule,
+             {s.id, s.concert_id, s.starts_at_ms, s.seats_total, s.seats_available});
   for (const auto& t : s.ticket_types) {
-    conn_.Queue(kInsertTicketType, {t.id, s.id, t.name, t.price, t.capacity});
+    QueueWrite(kInsertTicketType, {t.id, s.id, t.name, t.price, t.capacity});
   }
   for (const auto& seat : seats) {
-    conn_.Queue(kInsertSeat,
-                {seat.id, s.id, seat.section, seat.row, seat.number, seat.grade, seat.price});
+    QueueWrite(kInsertSeat,
+               {seat.id, s.id, seat.section, seat.row, seat.number, seat.grade, seat.price});
   }
 }
 
@@ -158,16 +168,16 @@ bool PgWriteTx::TakeUnits(std::string_view ticket_type_id, int n) {
 
 void PgWriteTx::ReturnUnits(std::string_view ticket_type_id, int n) {
   BO_ASSERT(n > 0);
-  conn_.Queue(kReturnUnits, {ticket_type_id, n});
+  QueueWrite(kReturnUnits, {ticket_type_id, n});
 }
 
 void PgWriteTx::InsertReservation(const Reservation& r) {
-  conn_.Queue(
+  QueueWrite(
       kInsertReservation,
       {r.id, r.user_id, r.schedule_id, r.concert_id, Param::Optional(r.ticket_type_id), r.quantity,
        r.amount, ReservationStatusName(r.status), r.expires_at_ms, r.created_at_ms});
   for (size_t i = 0; i < r.seat_ids.size(); ++i) {
-    conn_.Queue(kInsertReservationSeat, {r.id, static_cast<int>(i), r.seat_ids[i]});
+    QueueWrite(kInsertReservationSeat, {r.id, static_cast<int>(i), r.seat_ids[i]});
   }
 }
 
@@ -207,27 +217,27 @@ std::optional<Money> PgWriteTx::DebitWallet(std::string_view user_id, Money amou
 }
 
 void PgWriteTx::InsertWalletTransaction(const WalletTransaction& t) {
-  conn_.Queue(kInsertWalletTx, {t.id, t.user_id, WalletTxKindName(t.kind), t.amount,
-                                t.balance_after, Param::Optional(t.payment_id), t.created_at_ms});
+  QueueWrite(kInsertWalletTx, {t.id, t.user_id, WalletTxKindName(t.kind), t.amount, t.balance_after,
+                               Param::Optional(t.payment_id), t.created_at_ms});
 }
 
 void PgWriteTx::InsertPayment(const Payment& p) {
-  conn_.Queue(kInsertPayment,
-              {p.id, p.user_id, p.reservation_id, p.method, p.amount, p.status, p.created_at_ms});
+  QueueWrite(kInsertPayment,
+             {p.id, p.user_id, p.reservation_id, p.method, p.amount, p.status, p.created_at_ms});
   for (const auto& t : p.tickets) {
-    conn_.Queue(kInsertTicket, {t.id, t.user_id, t.payment_id, t.reservation_id, t.schedule_id,
-                                Param::Optional(t.seat_id), Param::Optional(t.ticket_type_id),
-                                t.code, TicketStatusName(t.status)});
+    QueueWrite(kInsertTicket, {t.id, t.user_id, t.payment_id, t.reservation_id, t.schedule_id,
+                               Param::Optional(t.seat_id), Param::Optional(t.ticket_type_id),
+                               t.code, TicketStatusName(t.status)});
   }
 }
 
 void PgWriteTx::AppendEvent(const Event& e) {
-  conn_.Queue(kAppendEvent, {e.id, e.type, e.time_ms, e.data_json});
+  QueueWrite(kAppendEvent, {e.id, e.type, e.time_ms, e.data_json});
 }
 
 void PgWriteTx::SaveIdempotentResponse(std::string_view user_id, std::string_view key,
                                        const StoredResponse& r, UnixMs now_ms) {
-  conn_.Queue(kSaveIdempotent, {user_id, key, r.fingerprint, r.status, r.body, now_ms});
+  QueueWrite(kSaveIdempotent, {user_id, key, r.fingerprint, r.status, r.body, now_ms});
 }
 
 int PgWriteTx::PruneIdempotentResponses(UnixMs before_ms, int limit) {

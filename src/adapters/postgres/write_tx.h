@@ -43,6 +43,10 @@ class PgWriteTx final : public ReadOps<WriteTx> {
   void SaveIdempotentResponse(std::string_view user_id, std::string_view key,
                               const StoredResponse& response, UnixMs now_ms) override;
   int PruneIdempotentResponses(UnixMs before_ms, int limit) override;
+
+ private:
+  // Queues a write whose result is not needed; sends the queue when it is long.
+  void QueueWrite(const pg::Statement& statement, std::initializer_list<pg::Param> params);
 };
 
 }  // namespace bo::postgres
