@@ -1,4 +1,4 @@
-# Writes OUTPUT: a C++ file defining bo::SqliteMigrations() from the SQL files in DIR, named
+# Writes OUTPUT: a C++ file defining bo::<FUNCTION>() from the SQL files in DIR, named
 # NNNN_name.sql and applied in version order.
 file(GLOB files "${DIR}/*.sql")
 list(SORT files)
@@ -11,7 +11,7 @@ foreach(f ${files})
   string(APPEND body "      {${version}, \"${base}\", R\"bo_sql(${sql})bo_sql\"},\n")
 endforeach()
 file(WRITE "${OUTPUT}.tmp" "// Generated from ${DIR} by cmake/embed_migrations.cmake.
-#include \"adapters/sqlite/migrations.h\"
+#include \"adapters/migration.h\"
 
 namespace bo {
 

@@ -1,12 +1,14 @@
 // SubmitUseCase runs a use case as one write job and hands its result to `reply` after the
 // transaction ended: a use case that failed rolled back alone; one that succeeded but whose
-// commit failed is reported as kUnavailable, since nothing of it was kept.
+// commit failed is reported as kUnavailable, since nothing of it was kept. `lane_key` names the
+// hot rows the use case touches (WriteJob::lane_key).
 #pragma once
 
 #include <functional>
 #include <future>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "common/result.h"
 #include "ports/store.h"
@@ -15,7 +17,7 @@ namespace bo {
 
 template <class T>
 void SubmitUseCase(Store& store, std::function<Result<T>(WriteTx&)> use_case,
-                   std::function<void(Result<T>)> reply) {
+                   std::function<void(Result<T>)> reply, std::string lane_key = {}) {
   auto slot = std::make_shared<std::optional<Result<T>>>();
   store.Submit(WriteJob{
       [slot, use_case = std::move(use_case)](WriteTx& tx) {
@@ -30,7 +32,8 @@ void SubmitUseCase(Store& store, std::function<Result<T>(WriteTx&)> use_case,
         } else {
           reply(std::move(**slot));
         }
-      }});
+      },
+      std::move(lane_key)});
 }
 
 // Runs a use case and waits for its result. For tools and tests; never on the writer thread or

@@ -2,7 +2,7 @@
 #include <exception>
 #include <filesystem>
 
-#include "adapters/sqlite/sqlite_store.h"
+#include "adapters/postgres/postgres_store.h"
 #include "cli/commands.h"
 #include "cli/config.h"
 
@@ -10,15 +10,17 @@ namespace bo {
 
 int Audit(const std::string& store, const std::string& data_dir) {
   try {
-    const std::string path =
-        store.empty() ? DatabasePath(data_dir) : ResolveSqlitePath(store, data_dir);
-    if (!std::filesystem::exists(path)) {
-      std::fprintf(stderr, "audit: no store at %s\n", path.c_str());
-      return 2;
+    if (!IsPostgresUrl(store)) {
+      const std::string path =
+          store.empty() ? DatabasePath(data_dir) : ResolveSqlitePath(store, data_dir);
+      if (!std::filesystem::exists(path)) {
+        std::fprintf(stderr, "audit: no store at %s\n", path.c_str());
+        return 2;
+      }
     }
-    sqlite::SqliteStore s(sqlite::SqliteOptions{path});
+    auto s = OpenStore(StoreFlags{store, data_dir});
     int failed = 0;
-    for (const auto& check : s.Audit()) {
+    for (const auto& check : s->Audit()) {
       if (check.ok) {
         std::printf("ok    %s\n", check.name.c_str());
       } else {
@@ -36,9 +38,15 @@ int Audit(const std::string& store, const std::string& data_dir) {
 
 int Migrate(const std::string& store, const std::string& data_dir) {
   try {
-    const std::string path = ResolveSqlitePath(store, data_dir);
-    sqlite::SqliteStore s(sqlite::SqliteOptions{path});
-    std::printf("migrations applied; schema is current at %s\n", path.c_str());
+    if (IsPostgresUrl(store)) {
+      const int applied = postgres::MigratePostgres(store);
+      std::printf("%d migrations applied; schema is current at %s\n", applied,
+                  pg::DescribeUrl(store).c_str());
+      return 0;
+    }
+    auto s = OpenStore(StoreFlags{store, data_dir});
+    std::printf("migrations applied; schema is current at %s\n",
+                ResolveSqlitePath(store, data_dir).c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "migrate: %s\n", e.what());

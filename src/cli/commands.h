@@ -19,6 +19,8 @@ struct ServeFlags {
   bool demo = false;
   bool access_log = true;
   int batch_size_max = 512;
+  int db_writer_lanes = 2;  // PostgreSQL writer connections, each with its thread and queue
+  int db_pool_size = 8;     // PostgreSQL reader connections at most
   // Queue token requests (POST /v1/queue/tokens) allowed per minute, in bursts of as many.
   int queue_joins_per_user_per_minute = 20;
   int queue_joins_per_address_per_minute = 600;

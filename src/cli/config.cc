@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "adapters/postgres/postgres_store.h"
+#include "adapters/sqlite/sqlite_store.h"
 #include "crypto/encoding.h"
 #include "crypto/secret_file.h"
 
@@ -34,8 +36,31 @@ std::string ResolveSqlitePath(const std::string& store_url, const std::string& d
   constexpr std::string_view kSqlite = "sqlite:";
   if (store_url.rfind(kSqlite, 0) == 0) return store_url.substr(kSqlite.size());
   throw std::runtime_error("--store " + store_url +
-                           ": this build serves the embedded SQLite store only "
-                           "(a sqlite:PATH URL or none)");
+                           ": expected sqlite:PATH, postgres://user@host:port/db or nothing");
+}
+
+bool IsPostgresUrl(const std::string& store_url) {
+  return store_url.rfind("postgres://", 0) == 0 || store_url.rfind("postgresql://", 0) == 0;
+}
+
+std::unique_ptr<Store> OpenStore(const StoreFlags& flags) {
+  if (IsPostgresUrl(flags.store)) {
+    postgres::PostgresOptions options;
+    options.url = flags.store;
+    options.batch_size_max = flags.batch_size_max;
+    options.writer_lanes = flags.db_writer_lanes;
+    options.pool_size = flags.db_pool_size;
+    return std::make_unique<postgres::PostgresStore>(std::move(options));
+  }
+  sqlite::SqliteOptions options{ResolveSqlitePath(flags.store, flags.data_dir),
+                                flags.batch_size_max};
+  options.outbox_signal = flags.outbox_signal;
+  return std::make_unique<sqlite::SqliteStore>(std::move(options));
+}
+
+std::string DescribeStore(const StoreFlags& flags) {
+  if (IsPostgresUrl(flags.store)) return "postgres " + pg::DescribeUrl(flags.store);
+  return "sqlite " + ResolveSqlitePath(flags.store, flags.data_dir);
 }
 
 }  // namespace bo

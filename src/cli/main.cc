@@ -17,7 +17,9 @@ int main(int argc, char** argv) {
   s->add_option("--data-dir", serve.data_dir, "Directory of the embedded store and secret")
       ->envname("BOXOFFICE_DATA_DIR")
       ->capture_default_str();
-  s->add_option("--store", serve.store, "Store URL (default: SQLite in --data-dir)")
+  s->add_option("--store", serve.store,
+                "Store URL: sqlite:PATH or postgres://user@host:port/db (default: SQLite in "
+                "--data-dir)")
       ->envname("BOXOFFICE_STORE");
   s->add_option("--redis", serve.redis, "Redis URL for the waiting room")
       ->envname("BOXOFFICE_REDIS");
@@ -43,6 +45,15 @@ int main(int argc, char** argv) {
   s->add_option("--batch-size-max", serve.batch_size_max, "Write jobs per store transaction")
       ->envname("BOXOFFICE_BATCH_SIZE_MAX")
       ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  s->add_option("--db-writer-lanes", serve.db_writer_lanes,
+                "PostgreSQL writer connections (jobs on one hot row share one)")
+      ->envname("BOXOFFICE_DB_WRITER_LANES")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  s->add_option("--db-pool-size", serve.db_pool_size, "PostgreSQL reader connections at most")
+      ->envname("BOXOFFICE_DB_POOL_SIZE")
+      ->check(CLI::Range(1, 256))
       ->capture_default_str();
   s->add_option("--queue-joins-per-user-per-minute", serve.queue_joins_per_user_per_minute,
                 "Queue token requests a user may make a minute (in a burst, too)")

@@ -14,7 +14,6 @@
 #include "adapters/nats/jetstream_publisher.h"
 #include "adapters/redis/waiting_room.h"
 #include "adapters/sqlite/event_delivery.h"
-#include "adapters/sqlite/sqlite_store.h"
 #include "app/idempotency.h"
 #include "app/reservations.h"
 #include "app/submit.h"
@@ -127,6 +126,10 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("--nats {}: expected nats://host:port", flags.nats);
     return 2;
   }
+  if (!flags.nats.empty() && IsPostgresUrl(flags.store)) {
+    spdlog::error("--nats: events are published from the embedded store only, for now");
+    return 2;
+  }
   std::string host;
   unsigned short port = 0;
   if (!SplitListen(flags.listen, &host, &port)) {
@@ -147,13 +150,14 @@ int Serve(const ServeFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   try {
-    const std::string db_path = ResolveSqlitePath(flags.store, flags.data_dir);
     const std::string jwt_secret =
         ResolveJwtSecret(flags.jwt_secret, flags.data_dir, /*create=*/true);
     OutboxWakeups outbox_wakeups;  // the store tells the outbox's consumers of new events
-    sqlite::SqliteOptions store_options{db_path, flags.batch_size_max};
-    store_options.outbox_signal = &outbox_wakeups;
-    sqlite::SqliteStore store(store_options);
+    StoreFlags store_flags{flags.store,           flags.data_dir,     flags.batch_size_max,
+                           flags.db_writer_lanes, flags.db_pool_size, &outbox_wakeups};
+    const std::string store_name = DescribeStore(store_flags);
+    const std::unique_ptr<Store> store_owner = OpenStore(store_flags);
+    Store& store = *store_owner;
     SystemClock clock;
     TimeOrderedIdGenerator ids(clock);
     const TicketCodeSigner ticket_codes(TicketCodeKey(jwt_secret));
@@ -182,25 +186,31 @@ int Serve(const ServeFlags& flags) {
     api_options.queue_joins_per_address = BucketLimits{flags.queue_joins_per_address_per_minute,
                                                        flags.queue_joins_per_address_per_minute};
     api_options.rate_limit_keys_max = static_cast<size_t>(flags.rate_limit_keys_max);
-    sqlite::SqliteEventDelivery event_delivery(db_path);
-    api_options.event_delivery = &event_delivery;
+    // Events are delivered from the embedded store's outbox; with PostgreSQL they stay in its
+    // outbox table for now (webhook routes answer 503, --nats is refused above).
+    std::unique_ptr<sqlite::SqliteEventDelivery> event_delivery;
+    std::unique_ptr<WebhookDispatcher> webhooks;
     OutboxPruningOptions pruning;
-    pruning.consumers = {kConsumerWebhooks};
-    WebhookDispatcher webhooks(event_delivery, clock, random, metrics.events, {});
     // The publisher reads on a connection of its own, so it never waits for a fan-out.
     std::unique_ptr<sqlite::SqliteEventDelivery> nats_delivery;
     std::unique_ptr<nats::JetStreamPublisher> nats_publisher;
-    if (!flags.nats.empty()) {
-      nats_delivery = std::make_unique<sqlite::SqliteEventDelivery>(db_path);
-      pruning.consumers.push_back(kConsumerNats);
-      nats::JetStreamPublisherOptions nats_options;
-      nats_options.url = flags.nats;
-      nats_publisher = std::make_unique<nats::JetStreamPublisher>(*nats_delivery, clock,
-                                                                  metrics.events, nats_options);
-    }
-    outbox_wakeups.Subscribe([&webhooks] { webhooks.Wake(); });
-    if (nats_publisher) {
-      outbox_wakeups.Subscribe([publisher = nats_publisher.get()] { publisher->Wake(); });
+    if (!IsPostgresUrl(flags.store)) {
+      const std::string db_path = ResolveSqlitePath(flags.store, flags.data_dir);
+      event_delivery = std::make_unique<sqlite::SqliteEventDelivery>(db_path);
+      api_options.event_delivery = event_delivery.get();
+      pruning.consumers = {kConsumerWebhooks};
+      webhooks = std::make_unique<WebhookDispatcher>(*event_delivery, clock, random, metrics.events,
+                                                     WebhookDispatcherOptions{});
+      outbox_wakeups.Subscribe([w = webhooks.get()] { w->Wake(); });
+      if (!flags.nats.empty()) {
+        nats_delivery = std::make_unique<sqlite::SqliteEventDelivery>(db_path);
+        pruning.consumers.push_back(kConsumerNats);
+        nats::JetStreamPublisherOptions nats_options;
+        nats_options.url = flags.nats;
+        nats_publisher = std::make_unique<nats::JetStreamPublisher>(*nats_delivery, clock,
+                                                                    metrics.events, nats_options);
+        outbox_wakeups.Subscribe([publisher = nats_publisher.get()] { publisher->Wake(); });
+      }
     }
     // Declared after the consumers, so gone before them, even when something throws.
     const struct Unsubscribe {
@@ -219,11 +229,12 @@ int Serve(const ServeFlags& flags) {
     HttpServer server(options, [&api](HttpRequest&& r, Respond respond) {
       api.Handle(std::move(r), std::move(respond));
     });
-    webhooks.Start();
+    if (webhooks) webhooks->Start();
     if (nats_publisher) nats_publisher->Start();
     auto sweeper = std::make_unique<Sweeper>(store, services, metrics, [&] {
+      if (!event_delivery) return;
       try {
-        PruneOutbox(event_delivery, pruning, clock.NowMs(), metrics.events);
+        PruneOutbox(*event_delivery, pruning, clock.NowMs(), metrics.events);
       } catch (const std::exception& e) {
         spdlog::warn("outbox pruning: {}", e.what());
       }
@@ -239,10 +250,11 @@ int Serve(const ServeFlags& flags) {
       server.Stop(kDrainSecondsMax);
     });
     spdlog::info(
-        "boxoffice listening on http://{}:{} (store: sqlite {}, waiting room: {}, events: "
-        "webhooks{}{}, hold {}s, {} threads)",
-        host, server.port(), db_path, flags.redis.empty() ? "in process" : flags.redis,
-        flags.nats.empty() ? "" : " and NATS ", flags.nats, flags.hold_seconds, options.threads);
+        "boxoffice listening on http://{}:{} (store: {}, waiting room: {}, events: {}{}{}, hold "
+        "{}s, {} threads)",
+        host, server.port(), store_name, flags.redis.empty() ? "in process" : flags.redis,
+        webhooks ? "webhooks" : "kept in the outbox", flags.nats.empty() ? "" : " and NATS ",
+        flags.nats, flags.hold_seconds, options.threads);
     server.Run();
     watcher.join();
     // The streams are the server's; stop writing to them before it goes.
@@ -253,7 +265,7 @@ int Serve(const ServeFlags& flags) {
     // the sweeper, then the password pool (whose tasks submit writes), then the writer.
     sweeper.reset();
     if (nats_publisher) nats_publisher->Stop();
-    webhooks.Stop();
+    if (webhooks) webhooks->Stop();
     password_pool.Shutdown();
     store.Close();
     spdlog::info("stopped");

@@ -119,7 +119,8 @@ void Api::ReleaseIdempotencyKey(const std::string& slot) {
 }
 
 void Api::WriteIdempotent(std::shared_ptr<Call> call,
-                          std::function<Result<StoredResponse>(WriteTx&)> produce) {
+                          std::function<Result<StoredResponse>(WriteTx&)> produce,
+                          std::string lane_key) {
   const HttpRequest& req = call->request;
   IdempotentRequest key{call->caller().user_id, req.idempotency_key,
                         HexEncode(Sha256(req.method + " " + req.path + "\n" + req.body))};
@@ -143,7 +144,8 @@ void Api::WriteIdempotent(std::shared_ptr<Call> call,
         HttpResponse r = JsonResponse(outcome->response.status, std::move(outcome->response.body));
         if (outcome->replayed) r.headers.emplace_back("Idempotent-Replayed", "true");
         call->respond(std::move(r));
-      });
+      },
+      std::move(lane_key));
 }
 
 }  // namespace bo

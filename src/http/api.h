@@ -57,9 +57,10 @@ class Api {
   // Runs `use_case` on the store's writer and answers with `render(value)` (a 2xx response)
   // or the error's problem+json. With an Idempotency-Key from an authenticated caller, the
   // answer is stored with the change and replayed for a retry (see app/idempotency.h).
+  // `lane_key` names the hot rows the use case touches (WriteJob::lane_key).
   template <class T>
   void Write(std::shared_ptr<Call> call, std::function<Result<T>(WriteTx&)> use_case,
-             std::function<HttpResponse(const T&)> render);
+             std::function<HttpResponse(const T&)> render, std::string lane_key = {});
 
   // Answers `call` with `result` rendered, or with its error.
   template <class T>
@@ -88,7 +89,8 @@ class Api {
   bool ClaimIdempotencyKey(const std::string& slot);
   void ReleaseIdempotencyKey(const std::string& slot);
   void WriteIdempotent(std::shared_ptr<Call> call,
-                       std::function<Result<StoredResponse>(WriteTx&)> produce);
+                       std::function<Result<StoredResponse>(WriteTx&)> produce,
+                       std::string lane_key);
 
   Store& store_;
   Services& services_;
@@ -124,22 +126,25 @@ void AddWebhookRoutes(Router& router, Api& api);
 
 template <class T>
 void Api::Write(std::shared_ptr<Call> call, std::function<Result<T>(WriteTx&)> use_case,
-                std::function<HttpResponse(const T&)> render) {
+                std::function<HttpResponse(const T&)> render, std::string lane_key) {
   const HttpRequest& req = call->request;
   if (req.has_idempotency_key && call->principal) {
-    WriteIdempotent(call,
-                    [use_case = std::move(use_case),
-                     render = std::move(render)](WriteTx& tx) -> Result<StoredResponse> {
-                      auto result = use_case(tx);
-                      if (!result.ok()) return result.error();
-                      HttpResponse r = render(result.value());
-                      return StoredResponse{"", r.status, std::move(r.body)};
-                    });
+    WriteIdempotent(
+        call,
+        [use_case = std::move(use_case),
+         render = std::move(render)](WriteTx& tx) -> Result<StoredResponse> {
+          auto result = use_case(tx);
+          if (!result.ok()) return result.error();
+          HttpResponse r = render(result.value());
+          return StoredResponse{"", r.status, std::move(r.body)};
+        },
+        std::move(lane_key));
     return;
   }
   SubmitUseCase<T>(
       store_, std::move(use_case),
-      [call, render = std::move(render)](Result<T> result) { Answer<T>(*call, result, render); });
+      [call, render = std::move(render)](Result<T> result) { Answer<T>(*call, result, render); },
+      std::move(lane_key));
 }
 
 }  // namespace bo

@@ -35,7 +35,8 @@ void PayRoute(Api& api, std::shared_ptr<Call> call) {
         m.sales.Increment();
         m.tickets_issued.Increment(static_cast<double>(p.tickets.size()));
         return ResourceResponse(201, p, &WritePayment);
-      });
+      },
+      call->caller().user_id);  // the buyer's wallet is the row payments share
 }
 
 void GetPaymentRoute(Api& api, std::shared_ptr<Call> call) {

@@ -29,6 +29,8 @@ void CreateRoute(Api& api, std::shared_ptr<Call> call) {
     if (schedule && !PassQueueGate(api, *call, schedule->concert_id)) return;
   }
   const std::string& user_id = call->caller().user_id;
+  // Holds of one schedule share its row (seats_available) and its ticket types' rows.
+  std::string lane_key = std::visit([](const auto& c) { return c.schedule_id; }, *cmd);
   std::function<Result<Reservation>(WriteTx&)> use_case;
   if (auto* seats = std::get_if<ReserveSeatsCommand>(&*cmd)) {
     seats->user_id = user_id;
@@ -56,7 +58,8 @@ void CreateRoute(Api& api, std::shared_ptr<Call> call) {
       [&m](const Reservation& r) {
         (r.is_general_admission() ? m.holds_units : m.holds_seats).Increment();
         return ResourceResponse(201, r, &WriteReservation);
-      });
+      },
+      std::move(lane_key));
 }
 
 void GetRoute(Api& api, std::shared_ptr<Call> call) {
@@ -87,7 +90,8 @@ void CancelRoute(Api& api, std::shared_ptr<Call> call) {
       [&m](const Reservation& r) {
         m.cancellations.Increment();
         return ResourceResponse(200, r, &WriteReservation);
-      });
+      },
+      call->caller().user_id);
 }
 
 }  // namespace

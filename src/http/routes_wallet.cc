@@ -45,7 +45,8 @@ void ChargeRoute(Api& api, std::shared_ptr<Call> call) {
         w.Field("createdAt", FormatRfc3339(t.created_at_ms));
         w.EndObject();
         return JsonResponse(201, w.Take());
-      });
+      },
+      call->caller().user_id);
 }
 
 void TransactionsRoute(Api& api, std::shared_ptr<Call> call) {

@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
+#include "adapters/postgres/connection.h"
 #include "lockbench/consistency.h"
-#include "lockbench/pg.h"
 #include "lockbench/redis.h"
 #include "lockbench/report.h"
 #include "lockbench/runner.h"

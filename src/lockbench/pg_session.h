@@ -7,8 +7,8 @@
 #include <span>
 #include <string>
 
+#include "adapters/postgres/connection.h"
 #include "common/result.h"
-#include "lockbench/pg.h"
 #include "lockbench/strategy.h"
 
 namespace bo::lockbench {

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/postgres/connection.h"
 #include "common/result.h"
 #include "lockbench/consistency.h"
-#include "lockbench/pg.h"
 
 namespace bo::lockbench {
 

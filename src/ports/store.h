@@ -8,6 +8,12 @@
 // Store::Submit runs write jobs on the store's writer. An implementation may run many jobs in
 // one database transaction (group commit), each inside its own savepoint, so a job that fails
 // rolls back alone while the others commit together.
+//
+// Failures: a reader method that cannot reach the database throws (a std::exception; the HTTP
+// layer answers 503 problem+json). A write that breaks a constraint fails its job: a method
+// that returns a result throws at once; a void write may be sent later and then throws from
+// the job's next read, or, if the job has already returned, undoes the job alone and answers
+// its done(false).
 #pragma once
 
 #include <cstdint>
@@ -99,6 +105,7 @@ class WriteTx : public StoreReader {
   virtual bool InsertUser(const User& user) = 0;
   virtual void InsertConcert(const Concert& concert) = 0;
   // Inserts the schedule, its ticket types and `seats`.
+  // REQUIRES: the schedule's concert exists.
   virtual void InsertSchedule(const Schedule& schedule, const std::vector<Seat>& seats) = 0;
 
   // AVAILABLE -> HELD by `reservation_id`, only if the seat belongs to `schedule_id` and is
@@ -116,6 +123,7 @@ class WriteTx : public StoreReader {
   virtual void ReturnUnits(std::string_view ticket_type_id, int n) = 0;
 
   // Inserts the reservation and the list of its seats, in order.
+  // REQUIRES: the reservation's schedule exists.
   virtual void InsertReservation(const Reservation& reservation) = 0;
   // status: from -> to, only if the reservation is in `from` and `guard` holds at `now_ms`.
   // Returns whether it changed.
@@ -145,12 +153,22 @@ class WriteTx : public StoreReader {
 };
 
 struct WriteJob {
+  WriteJob() = default;
+  WriteJob(std::function<bool(WriteTx&)> run_fn, std::function<void(bool)> done_fn,
+           std::string lane_key_text = {})
+      : run(std::move(run_fn)), done(std::move(done_fn)), lane_key(std::move(lane_key_text)) {}
+
   // Runs on the writer inside the transaction. Returns true to keep its writes, false to roll
   // back only its own.
   std::function<bool(WriteTx&)> run;
-  // Called once the transaction has ended: committed is false if the commit failed (then even
-  // a job that returned true changed nothing).
+  // Called once the transaction has ended: committed is false if the commit failed or the
+  // job's writes were undone after it returned (then even a job that returned true changed
+  // nothing).
   std::function<void(bool committed)> done;
+  // Jobs with the same key touch the same hot rows (a schedule, a ticket type, a user's
+  // wallet): a store with several writers runs them on one, so that they coalesce into one
+  // transaction instead of waiting for each other's row locks. Empty: any writer.
+  std::string lane_key;
 };
 
 struct StoreStats {

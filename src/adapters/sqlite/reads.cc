@@ -1,111 +1,10 @@
 #include "adapters/sqlite/reads.h"
 
+#include "adapters/rows.h"
 #include "common/assert.h"
 
 namespace bo::sqlite {
 namespace {
-
-User UserFrom(const Query& q) {
-  User u;
-  u.id = q.Text(0);
-  u.email = q.Text(1);
-  u.name = q.Text(2);
-  u.password_hash = q.Text(3);
-  u.grade = ParseGrade(q.Text(4)).value_or(Grade::kBasic);
-  u.role = ParseRole(q.Text(5)).value_or(Role::kUser);
-  u.created_at_ms = q.Int(6);
-  return u;
-}
-#define BO_USER_COLUMNS "id, email, name, password_hash, grade, role, created_at_ms"
-
-Concert ConcertFrom(const Query& q) {
-  return Concert{q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4)};
-}
-#define BO_CONCERT_COLUMNS "id, name, artist, venue, created_at_ms"
-
-Schedule ScheduleFrom(const Query& q) {
-  Schedule s;
-  s.id = q.Text(0);
-  s.concert_id = q.Text(1);
-  s.starts_at_ms = q.Int(2);
-  s.seats_total = static_cast<int>(q.Int(3));
-  s.seats_available = static_cast<int>(q.Int(4));
-  return s;
-}
-#define BO_SCHEDULE_COLUMNS "id, concert_id, starts_at_ms, seats_total, seats_available"
-
-Seat SeatFrom(const Query& q) {
-  Seat s;
-  s.id = q.Text(0);
-  s.schedule_id = q.Text(1);
-  s.section = q.Text(2);
-  s.row = q.Text(3);
-  s.number = static_cast<int>(q.Int(4));
-  s.grade = q.Text(5);
-  s.price = q.Int(6);
-  s.status = ParseSeatStatus(q.Text(7)).value_or(SeatStatus::kAvailable);
-  return s;
-}
-#define BO_SEAT_COLUMNS "id, schedule_id, section, row_label, number, grade, price, status"
-
-TicketType TicketTypeFrom(const Query& q) {
-  TicketType t;
-  t.id = q.Text(0);
-  t.schedule_id = q.Text(1);
-  t.name = q.Text(2);
-  t.price = q.Int(3);
-  t.capacity = static_cast<int>(q.Int(4));
-  t.taken = static_cast<int>(q.Int(5));
-  return t;
-}
-#define BO_TICKET_TYPE_COLUMNS "id, schedule_id, name, price, capacity, taken"
-
-Reservation ReservationFrom(const Query& q) {
-  Reservation r;
-  r.id = q.Text(0);
-  r.user_id = q.Text(1);
-  r.schedule_id = q.Text(2);
-  r.concert_id = q.Text(3);
-  r.ticket_type_id = q.Text(4);
-  r.quantity = static_cast<int>(q.Int(5));
-  r.amount = q.Int(6);
-  r.status = ParseReservationStatus(q.Text(7)).value_or(ReservationStatus::kHeld);
-  r.expires_at_ms = q.Int(8);
-  r.created_at_ms = q.Int(9);
-  return r;
-}
-#define BO_RESERVATION_COLUMNS                                                       \
-  "id, user_id, schedule_id, concert_id, ticket_type_id, quantity, amount, status, " \
-  "expires_at_ms, created_at_ms"
-
-WalletTransaction WalletTransactionFrom(const Query& q) {
-  WalletTransaction t;
-  t.id = q.Text(0);
-  t.user_id = q.Text(1);
-  t.kind = ParseWalletTxKind(q.Text(2)).value_or(WalletTxKind::kCharge);
-  t.amount = q.Int(3);
-  t.balance_after = q.Int(4);
-  t.payment_id = q.Text(5);
-  t.created_at_ms = q.Int(6);
-  return t;
-}
-#define BO_WALLET_TX_COLUMNS "id, user_id, kind, amount, balance_after, payment_id, created_at_ms"
-
-Ticket TicketFrom(const Query& q) {
-  Ticket t;
-  t.id = q.Text(0);
-  t.user_id = q.Text(1);
-  t.payment_id = q.Text(2);
-  t.reservation_id = q.Text(3);
-  t.schedule_id = q.Text(4);
-  t.seat_id = q.Text(5);
-  t.ticket_type_id = q.Text(6);
-  t.code = q.Text(7);
-  t.status = q.Text(8) == "VALID" ? TicketStatus::kValid : TicketStatus::kRefunded;
-  return t;
-}
-#define BO_TICKET_COLUMNS \
-  "id, user_id, payment_id, reservation_id, schedule_id, seat_id, ticket_type_id, code, status"
 
 // Reads up to limit + 1 rows so that it knows whether another page follows.
 template <class T, class From>
@@ -145,7 +44,7 @@ Page<Concert> ReadOps<Base>::ListConcerts(std::string_view after_id, int limit) 
   auto q =
       db_.Prepare("SELECT " BO_CONCERT_COLUMNS " FROM concerts WHERE id > ?1 ORDER BY id LIMIT ?2");
   q.Bind(1, after_id).Bind(2, limit + 1);
-  return PageOf<Concert>(q, limit, ConcertFrom);
+  return PageOf<Concert>(q, limit, ConcertFrom<Query>);
 }
 
 template <class Base>
@@ -253,7 +152,7 @@ Page<Reservation> ReadOps<Base>::ListReservations(std::string_view user_id,
                          " FROM reservations WHERE user_id = ?1 AND (?2 = '' OR id < ?2)"
                          " ORDER BY id DESC LIMIT ?3");
     q.Bind(1, user_id).Bind(2, before_id).Bind(3, limit + 1);
-    page = PageOf<Reservation>(q, limit, ReservationFrom);
+    page = PageOf<Reservation>(q, limit, ReservationFrom<Query>);
   }
   for (auto& r : page.items) {
     if (!r.is_general_admission()) r.seat_ids = SeatIdsOf(r.id);
@@ -276,7 +175,7 @@ Page<WalletTransaction> ReadOps<Base>::ListWalletTransactions(std::string_view u
                        " FROM wallet_transactions WHERE user_id = ?1 AND (?2 = '' OR id < ?2)"
                        " ORDER BY id DESC LIMIT ?3");
   q.Bind(1, user_id).Bind(2, before_id).Bind(3, limit + 1);
-  return PageOf<WalletTransaction>(q, limit, WalletTransactionFrom);
+  return PageOf<WalletTransaction>(q, limit, WalletTransactionFrom<Query>);
 }
 
 template <class Base>
@@ -310,7 +209,7 @@ Page<Ticket> ReadOps<Base>::ListTickets(std::string_view user_id, std::string_vi
   auto q = db_.Prepare("SELECT " BO_TICKET_COLUMNS
                        " FROM tickets WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3");
   q.Bind(1, user_id).Bind(2, after_id).Bind(3, limit + 1);
-  return PageOf<Ticket>(q, limit, TicketFrom);
+  return PageOf<Ticket>(q, limit, TicketFrom<Query>);
 }
 
 template <class Base>

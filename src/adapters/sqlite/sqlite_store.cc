@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/audit_checks.h"
 #include "adapters/sqlite/migrations.h"
 #include "adapters/sqlite/write_tx.h"
 #include "common/assert.h"
@@ -143,90 +144,15 @@ bool SqliteStore::Ping() {
   }
 }
 
-namespace {
-
-struct CheckSpec {
-  const char* name;
-  const char* offenders_sql;  // one column: an offender's id; no rows means the check holds
-};
-
-constexpr CheckSpec kChecks[] = {
-    {"no seat is held or sold by two reservations",
-     "SELECT rs.seat_id FROM reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id"
-     " WHERE r.status IN ('HELD', 'PAID') GROUP BY rs.seat_id HAVING COUNT(*) > 1"},
-    {"every held or sold seat belongs to its live reservation",
-     "SELECT s.id FROM seats s LEFT JOIN reservations r ON r.id = s.reservation_id"
-     " WHERE (s.status = 'HELD' AND r.status IS NOT 'HELD')"
-     " OR (s.status = 'SOLD' AND r.status IS NOT 'PAID')"},
-    {"every live seated reservation holds each of its seats",
-     "SELECT rs.reservation_id FROM reservation_seats rs"
-     " JOIN reservations r ON r.id = rs.reservation_id LEFT JOIN seats s ON s.id = rs.seat_id"
-     " WHERE r.status IN ('HELD', 'PAID') AND (s.reservation_id IS NOT r.id"
-     " OR s.status <> CASE r.status WHEN 'HELD' THEN 'HELD' ELSE 'SOLD' END)"},
-    {"seatsAvailable of every schedule counts its available seats",
-     "SELECT sc.id FROM schedules sc WHERE sc.seats_available <>"
-     " (SELECT COUNT(*) FROM seats s WHERE s.schedule_id = sc.id AND s.status = 'AVAILABLE')"
-     " OR sc.seats_total <> (SELECT COUNT(*) FROM seats s WHERE s.schedule_id = sc.id)"},
-    {"sold <= capacity, and taken units equal held + paid quantities",
-     "SELECT t.id FROM ticket_types t WHERE t.taken > t.capacity OR t.taken <>"
-     " (SELECT COALESCE(SUM(r.quantity), 0) FROM reservations r"
-     "  WHERE r.ticket_type_id = t.id AND r.status IN ('HELD', 'PAID'))"},
-    {"every paid reservation has one payment of its amount, and no other has one",
-     "SELECT r.id FROM reservations r LEFT JOIN payments p ON p.reservation_id = r.id"
-     " WHERE (r.status IN ('PAID', 'REFUNDED') AND (p.id IS NULL OR p.amount <> r.amount))"
-     " OR (r.status NOT IN ('PAID', 'REFUNDED') AND p.id IS NOT NULL)"},
-    {"every paid reservation has one ticket per seat or unit",
-     "SELECT r.id FROM reservations r WHERE r.status = 'PAID' AND r.quantity <>"
-     " (SELECT COUNT(*) FROM tickets t WHERE t.reservation_id = r.id AND t.status = 'VALID')"},
-    {"no seat has two valid tickets",
-     "SELECT seat_id FROM tickets WHERE seat_id IS NOT NULL AND status = 'VALID'"
-     " GROUP BY seat_id HAVING COUNT(*) > 1"},
-    {"every points payment has exactly its debit",
-     "SELECT p.id FROM payments p WHERE p.method = 'POINTS' AND 1 <>"
-     " (SELECT COUNT(*) FROM wallet_transactions w WHERE w.payment_id = p.id"
-     "  AND w.kind = 'PAYMENT' AND w.amount = p.amount)"},
-    {"every wallet balance equals the sum of its transactions",
-     "SELECT w.user_id FROM wallets w WHERE w.balance <>"
-     " (SELECT COALESCE(SUM(CASE t.kind WHEN 'PAYMENT' THEN -t.amount ELSE t.amount END), 0)"
-     "  FROM wallet_transactions t WHERE t.user_id = w.user_id)"
-     " UNION SELECT DISTINCT t.user_id FROM wallet_transactions t"
-     " WHERE t.user_id NOT IN (SELECT user_id FROM wallets)"},
-    {"no wallet balance is negative, before or after any transaction",
-     "SELECT user_id FROM wallets WHERE balance < 0"
-     " UNION SELECT user_id FROM wallet_transactions WHERE balance_after < 0"},
-    // Outbox rows delivered to every consumer are pruned; payments no newer than the pruned
-    // events are not checked. The uncorrelated NOT IN is built once into a temporary index:
-    // a correlated lookup would decode every event's JSON once per payment.
-    {"every paid reservation has its payment.completed event",
-     "SELECT p.id FROM payments p WHERE p.id NOT IN (SELECT json_extract(o.data, '$.id')"
-     " FROM outbox o WHERE o.type = 'payment.completed'"
-     " AND json_extract(o.data, '$.id') IS NOT NULL)"
-     " AND p.created_at_ms > COALESCE((SELECT through_time_ms FROM outbox_pruned), -1)"},
-};
-
-constexpr int kOffendersShownMax = 5;
-
-}  // namespace
-
 std::vector<AuditCheck> SqliteStore::Audit() {
   Db db(options_.path, /*read_only=*/true);
   db.Exec("BEGIN");  // one snapshot for every check
   std::vector<AuditCheck> out;
-  for (const auto& spec : kChecks) {
-    AuditCheck check{spec.name, true, ""};
-    auto q = db.Prepare(spec.offenders_sql);
-    int offenders = 0;
-    while (q.Step()) {
-      if (offenders < kOffendersShownMax) {
-        check.detail += (offenders ? ", " : "") + q.Text(0);
-      }
-      ++offenders;
-    }
-    if (offenders > 0) {
-      check.ok = false;
-      check.detail = std::to_string(offenders) + " offending: " + check.detail;
-    }
-    out.push_back(std::move(check));
+  for (const AuditQuery& query : AuditQueries()) {
+    auto q = db.Prepare(query.sqlite_sql);
+    std::vector<std::string> offenders;
+    while (q.Step()) offenders.push_back(q.Text(0));
+    out.push_back(AuditCheckFrom(query.name, offenders));
   }
   db.Exec("COMMIT");
   return out;

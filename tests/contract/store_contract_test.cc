@@ -1,6 +1,6 @@
-// The SQLite store against a real database file: group commit under concurrent writers, the
-// conditional writes under races, expiry against payment, the audit catching planted damage,
-// and data surviving a reopen.
+// Every real store against a real database (SQLite in a file, PostgreSQL in a throwaway
+// server): group commit under concurrent writers, the conditional writes under races, expiry
+// against payment, the audit catching planted damage, and data surviving a reopen.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -12,36 +12,29 @@
 #include <set>
 #include <thread>
 
-#include "adapters/sqlite/db.h"
-#include "adapters/sqlite/sqlite_store.h"
 #include "app/catalog.h"
 #include "app/payments.h"
 #include "app/reservations.h"
 #include "app/submit.h"
+#include "fakes/store_under_test.h"
 
 namespace bo {
 namespace {
 
 constexpr UnixMs kStartMs = 1'790'000'000'000;
 
-class SqliteStoreTest : public ::testing::Test {
+class StoreContractTest : public ::testing::TestWithParam<testing::StoreKind> {
  protected:
-  SqliteStoreTest() {
-    char tmpl[] = "/tmp/boxoffice-store-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    Open();
-  }
-  ~SqliteStoreTest() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+  void SetUp() override {
+    under_test_ = testing::MakeStoreUnderTest(GetParam());
+    if (!under_test_) GTEST_SKIP() << "PostgreSQL 15 is not installed here";
   }
 
-  void Open() { store_ = std::make_unique<sqlite::SqliteStore>(sqlite::SqliteOptions{Path()}); }
-  std::string Path() const { return dir_ + "/boxoffice.db"; }
+  Store& store() { return under_test_->store(); }
 
   template <class T>
   Result<T> Run(std::function<Result<T>(WriteTx&)> fn) {
-    return RunUseCase<T>(*store_, std::move(fn));
+    return RunUseCase<T>(store(), std::move(fn));
   }
 
   // A schedule with `seats` seats (price 1,000 each) and one ticket type of `capacity` units.
@@ -61,24 +54,23 @@ class SqliteStoreTest : public ::testing::Test {
 
   std::vector<std::string> SeatIds(const Schedule& s) {
     std::vector<std::string> ids;
-    for (const auto& seat : store_->Read()->ListSeats(s.id)) ids.push_back(seat.id);
+    for (const auto& seat : store().Read()->ListSeats(s.id)) ids.push_back(seat.id);
     return ids;
   }
 
   void ExpectAuditPasses() {
-    for (const auto& check : store_->Audit())
+    for (const auto& check : store().Audit())
       EXPECT_TRUE(check.ok) << check.name << ": " << check.detail;
   }
 
-  std::string dir_;
+  std::unique_ptr<testing::StoreUnderTest> under_test_;
   ManualClock clock_{kStartMs};
   TimeOrderedIdGenerator ids_{clock_};
   TicketCodeSigner signer_{"ticket-key"};
   Services svc_{clock_, ids_, HoldPolicy{300}, signer_};
-  std::unique_ptr<sqlite::SqliteStore> store_;
 };
 
-TEST_F(SqliteStoreTest, ConcurrentOverlappingHoldsNeverShareASeat) {
+TEST_P(StoreContractTest, ConcurrentOverlappingHoldsNeverShareASeat) {
   const Schedule schedule = MakeSchedule(20, 0);
   const auto seat_ids = SeatIds(schedule);
   constexpr int kThreads = 8, kPerThread = 150;
@@ -97,7 +89,7 @@ TEST_F(SqliteStoreTest, ConcurrentOverlappingHoldsNeverShareASeat) {
         for (size_t k = first; k < std::min(first + n, seat_ids.size()); ++k)
           cmd.seat_ids.push_back(seat_ids[k]);
         SubmitUseCase<Reservation>(
-            *store_, [&, cmd](WriteTx& tx) { return ReserveSeats(tx, svc_, cmd); },
+            store(), [&, cmd](WriteTx& tx) { return ReserveSeats(tx, svc_, cmd); },
             [&](Result<Reservation> r) {
               if (r.ok()) {
                 std::lock_guard lock(mu);
@@ -119,18 +111,18 @@ TEST_F(SqliteStoreTest, ConcurrentOverlappingHoldsNeverShareASeat) {
     for (const auto& id : r.seat_ids) EXPECT_TRUE(held.insert(id).second) << id << " held twice";
   }
   EXPECT_EQ(static_cast<int>(won.size()) + refused.load(), kThreads * kPerThread);
-  const auto after = store_->Read()->FindSchedule(schedule.id);
+  const auto after = store().Read()->FindSchedule(schedule.id);
   EXPECT_EQ(after->seats_available, 20 - static_cast<int>(held.size()));
-  for (const auto& seat : store_->Read()->ListSeats(schedule.id)) {
+  for (const auto& seat : store().Read()->ListSeats(schedule.id)) {
     EXPECT_EQ(seat.status == SeatStatus::kHeld, held.count(seat.id) == 1) << seat.id;
   }
   // Many jobs shared each transaction.
-  const StoreStats stats = store_->Stats();
+  const StoreStats stats = store().Stats();
   EXPECT_LT(stats.transactions_committed, stats.jobs_run);
   ExpectAuditPasses();
 }
 
-TEST_F(SqliteStoreTest, ConcurrentBuyersNeverTakeMoreUnitsThanCapacity) {
+TEST_P(StoreContractTest, ConcurrentBuyersNeverTakeMoreUnitsThanCapacity) {
   const Schedule schedule = MakeSchedule(0, 50);
   const std::string type_id = schedule.ticket_types.at(0).id;
   std::atomic<int> won{0}, sold_out{0};
@@ -154,14 +146,14 @@ TEST_F(SqliteStoreTest, ConcurrentBuyersNeverTakeMoreUnitsThanCapacity) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(won.load(), 50);
   EXPECT_EQ(sold_out.load(), 350);
-  EXPECT_EQ(store_->Read()->FindTicketType(type_id)->taken, 50);
+  EXPECT_EQ(store().Read()->FindTicketType(type_id)->taken, 50);
   ExpectAuditPasses();
 }
 
-TEST_F(SqliteStoreTest, AFailingJobRollsBackAloneInsideABatch) {
+TEST_P(StoreContractTest, AFailingJobRollsBackAloneInsideABatch) {
   std::atomic<int> answered{0};
   for (int i = 0; i < 200; ++i) {
-    store_->Submit(
+    store().Submit(
         WriteJob{[this, i](WriteTx& tx) {
                    tx.InsertConcert(Concert{"con_" + std::to_string(i), "n", "a", "v", 0});
                    return i % 2 == 0;  // odd jobs fail after writing
@@ -172,13 +164,13 @@ TEST_F(SqliteStoreTest, AFailingJobRollsBackAloneInsideABatch) {
                  }});
   }
   while (answered.load() < 200) std::this_thread::yield();
-  auto reader = store_->Read();
+  auto reader = store().Read();
   for (int i = 0; i < 200; ++i) {
     EXPECT_EQ(reader->FindConcert("con_" + std::to_string(i)).has_value(), i % 2 == 0) << i;
   }
 }
 
-TEST_F(SqliteStoreTest, PaymentAndExpiryCannotBothWin) {
+TEST_P(StoreContractTest, PaymentAndExpiryCannotBothWin) {
   const Schedule schedule = MakeSchedule(2, 0);
   const auto seats = SeatIds(schedule);
   ASSERT_TRUE(Run<WalletTransaction>([&](WriteTx& tx) {
@@ -202,7 +194,7 @@ TEST_F(SqliteStoreTest, PaymentAndExpiryCannotBothWin) {
   ASSERT_TRUE(pay(first->id).ok());
   clock_.Set(first->expires_at_ms + 1);
   EXPECT_EQ(expire(), 0);
-  EXPECT_EQ(store_->Read()->FindReservation(first->id)->status, ReservationStatus::kPaid);
+  EXPECT_EQ(store().Read()->FindReservation(first->id)->status, ReservationStatus::kPaid);
 
   // At expiry: the sweep wins, payment is refused and charges nothing.
   auto second = hold(seats[1]);
@@ -211,13 +203,13 @@ TEST_F(SqliteStoreTest, PaymentAndExpiryCannotBothWin) {
   auto late = pay(second->id);
   ASSERT_FALSE(late.ok());
   EXPECT_EQ(late.error().code, ErrorCode::kReservationExpired);
-  EXPECT_EQ(store_->Read()->FindReservation(second->id)->status, ReservationStatus::kExpired);
-  EXPECT_EQ(store_->Read()->WalletBalance("usr_1"), 9'000);
-  EXPECT_EQ(store_->Read()->FindSeat(seats[1])->status, SeatStatus::kAvailable);
+  EXPECT_EQ(store().Read()->FindReservation(second->id)->status, ReservationStatus::kExpired);
+  EXPECT_EQ(store().Read()->WalletBalance("usr_1"), 9'000);
+  EXPECT_EQ(store().Read()->FindSeat(seats[1])->status, SeatStatus::kAvailable);
   ExpectAuditPasses();
 }
 
-TEST_F(SqliteStoreTest, AuditCatchesEveryPlantedViolation) {
+TEST_P(StoreContractTest, AuditCatchesEveryPlantedViolation) {
   const Schedule schedule = MakeSchedule(3, 10);
   const auto seats = SeatIds(schedule);
   const std::string type_id = schedule.ticket_types.at(0).id;
@@ -271,32 +263,35 @@ TEST_F(SqliteStoreTest, AuditCatchesEveryPlantedViolation) {
        "UPDATE outbox SET type = 'payment.completed' WHERE type = 'x'",
        "every paid reservation has its payment.completed event"},
   };
-  sqlite::Db raw(Path(), /*read_only=*/false);
   for (const auto& plant : plants) {
-    raw.Exec(plant.damage.c_str());
+    under_test_->ExecRaw(plant.damage);
     bool caught = false;
-    for (const auto& check : store_->Audit()) {
+    for (const auto& check : store().Audit()) {
       if (check.name == plant.check) caught = !check.ok;
     }
     EXPECT_TRUE(caught) << plant.check << " missed: " << plant.damage;
-    raw.Exec(plant.repair.c_str());
+    under_test_->ExecRaw(plant.repair);
     ExpectAuditPasses();
   }
 }
 
-TEST_F(SqliteStoreTest, DataSurvivesAReopen) {
+TEST_P(StoreContractTest, DataSurvivesAReopen) {
   const Schedule schedule = MakeSchedule(1, 0);
   auto r = Run<Reservation>([&](WriteTx& tx) {
     return ReserveSeats(tx, svc_, ReserveSeatsCommand{"usr_1", schedule.id, SeatIds(schedule)});
   });
   ASSERT_TRUE(r.ok());
-  store_.reset();
-  Open();
-  const auto again = store_->Read()->FindReservation(r->id);
+  under_test_->Reopen();
+  const auto again = store().Read()->FindReservation(r->id);
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->seat_ids, r->seat_ids);
-  EXPECT_EQ(store_->Read()->FindSchedule(schedule.id)->seats_available, 0);
+  EXPECT_EQ(store().Read()->FindSchedule(schedule.id)->seats_available, 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreContractTest,
+                         ::testing::Values(testing::StoreKind::kSqlite,
+                                           testing::StoreKind::kPostgres),
+                         [](const auto& info) { return testing::StoreKindName(info.param); });
 
 }  // namespace
 }  // namespace bo

@@ -1,0 +1,247 @@
+#include "adapters/postgres/write_tx.h"
+
+#include "adapters/rows.h"
+#include "common/assert.h"
+
+namespace bo::postgres {
+namespace {
+
+using pg::Param;
+using pg::Reply;
+using pg::Row;
+using pg::Statement;
+
+constexpr Statement kInsertUser{
+    "w_insert_user",
+    "INSERT INTO users(id, email, name, password_hash, grade, role, created_at_ms)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7::bigint) ON CONFLICT (email) DO NOTHING"};
+constexpr Statement kInsertConcert{
+    "w_insert_concert",
+    "INSERT INTO concerts(id, name, artist, venue, created_at_ms) VALUES ($1, $2, $3, $4, $5)"};
+constexpr Statement kInsertSchedule{
+    "w_insert_schedule",
+    "INSERT INTO schedules(id, concert_id, starts_at_ms, seats_total, seats_available)"
+    " VALUES ($1, $2, $3::bigint, $4::int, $5::int)"};
+constexpr Statement kInsertTicketType{
+    "w_insert_ticket_type",
+    "INSERT INTO ticket_types(id, schedule_id, name, price, capacity, taken)"
+    " VALUES ($1, $2, $3, $4::bigint, $5::int, 0)"};
+constexpr Statement kInsertSeat{
+    "w_insert_seat",
+    "INSERT INTO seats(id, schedule_id, section, row_label, number, grade, price, status)"
+    " VALUES ($1, $2, $3, $4, $5::int, $6, $7::bigint, 'AVAILABLE')"};
+// The seat and its schedule's seats_available change in one statement.
+constexpr Statement kHoldSeat{
+    "w_hold_seat",
+    "WITH held AS (UPDATE seats SET status = 'HELD', reservation_id = $3"
+    "   WHERE id = $1 AND schedule_id = $2 AND status = 'AVAILABLE' RETURNING price),"
+    " counted AS (UPDATE schedules SET seats_available = seats_available - 1"
+    "   WHERE id = $2 AND EXISTS (SELECT 1 FROM held) RETURNING 1)"
+    " SELECT price, (SELECT count(*) FROM counted) FROM held"};
+constexpr Statement kReleaseSeats{
+    "w_release_seats",
+    "WITH released AS (UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL"
+    "   WHERE reservation_id = $1 AND status = 'HELD' RETURNING 1),"
+    " counted AS (UPDATE schedules"
+    "   SET seats_available = seats_available + (SELECT count(*) FROM released)"
+    "   WHERE id = $2 AND EXISTS (SELECT 1 FROM released) RETURNING 1)"
+    " SELECT count(*) FROM released"};
+constexpr Statement kSellSeats{
+    "w_sell_seats",
+    "UPDATE seats SET status = 'SOLD' WHERE reservation_id = $1 AND status = 'HELD'"};
+constexpr Statement kTakeUnits{"w_take_units",
+                               "UPDATE ticket_types SET taken = taken + $2::int WHERE id = $1 AND "
+                               "taken + $2::int <= capacity"};
+// taken >= 0 is a CHECK: returning more than was taken fails the job.
+constexpr Statement kReturnUnits{"w_return_units",
+                                 "UPDATE ticket_types SET taken = taken - $2::int WHERE id = $1"};
+constexpr Statement kInsertReservation{
+    "w_insert_reservation",
+    "INSERT INTO reservations(id, user_id, schedule_id, concert_id, ticket_type_id, quantity,"
+    " amount, status, expires_at_ms, created_at_ms)"
+    " VALUES ($1, $2, $3, $4, $5, $6::int, $7::bigint, $8, $9::bigint, $10::bigint)"};
+constexpr Statement kInsertReservationSeat{
+    "w_insert_reservation_seat",
+    "INSERT INTO reservation_seats(reservation_id, position, seat_id) VALUES ($1, $2::int, $3)"};
+// $4 selects the guard: 0 none, 1 only before expiry, 2 only at or after expiry.
+constexpr Statement kTransition{
+    "w_transition",
+    "UPDATE reservations SET status = $3 WHERE id = $1 AND status = $2 AND"
+    " ($4::int = 0 OR ($4::int = 1 AND $5::bigint < expires_at_ms)"
+    " OR ($4::int = 2 AND expires_at_ms <= $5::bigint))"};
+constexpr Statement kDueHolds{
+    "w_due_holds",
+    "SELECT " BO_RESERVATION_COLUMNS
+    " FROM reservations WHERE status = 'HELD' AND expires_at_ms <= $1::bigint"
+    " AND ($2::text = '' OR schedule_id = $2::text) ORDER BY expires_at_ms, id LIMIT $3::int"
+    " FOR UPDATE SKIP LOCKED"};
+constexpr Statement kCreditWallet{
+    "w_credit_wallet",
+    "INSERT INTO wallets AS w (user_id, balance) SELECT $1, $2::bigint WHERE $2::bigint <= "
+    "$3::bigint"
+    " ON CONFLICT (user_id) DO UPDATE SET balance = w.balance + $2::bigint"
+    " WHERE w.balance + $2::bigint <= $3::bigint RETURNING balance"};
+constexpr Statement kDebitWallet{
+    "w_debit_wallet",
+    "UPDATE wallets SET balance = balance - $2::bigint WHERE user_id = $1 AND balance >= $2::bigint"
+    " RETURNING balance"};
+constexpr Statement kInsertWalletTx{
+    "w_insert_wallet_tx",
+    "INSERT INTO wallet_transactions(id, user_id, kind, amount, balance_after, payment_id,"
+    " created_at_ms) VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6, $7::bigint)"};
+constexpr Statement kInsertPayment{
+    "w_insert_payment",
+    "INSERT INTO payments(id, user_id, reservation_id, method, amount, status, created_at_ms)"
+    " VALUES ($1, $2, $3, $4, $5::bigint, $6, $7::bigint)"};
+constexpr Statement kInsertTicket{
+    "w_insert_ticket",
+    "INSERT INTO tickets(id, user_id, payment_id, reservation_id, schedule_id, seat_id,"
+    " ticket_type_id, code, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+constexpr Statement kAppendEvent{
+    "w_append_event",
+    "INSERT INTO outbox(id, type, time_ms, data) VALUES ($1, $2, $3::bigint, $4)"};
+constexpr Statement kSaveIdempotent{
+    "w_save_idempotent",
+    "INSERT INTO idempotency_keys(user_id, key, fingerprint, status, body, created_at_ms)"
+    " VALUES ($1, $2, $3, $4::int, $5, $6::bigint)"};
+// The oldest first, as the other stores; rows another transaction is deleting are left to it.
+constexpr Statement kPruneIdempotent{
+    "w_prune_idempotent",
+    "DELETE FROM idempotency_keys WHERE (user_id, key) IN (SELECT user_id, key"
+    " FROM idempotency_keys WHERE created_at_ms < $1::bigint"
+    " ORDER BY created_at_ms, user_id, key LIMIT $2::int FOR UPDATE SKIP LOCKED)"};
+
+// Queued writes sent at once at most: a bigger job (a schedule of 100,000 seats) sends them in
+// rounds of this many.
+constexpr size_t kQueuedWritesMax = 1'000;
+
+}  // namespace
+
+void PgWriteTx::QueueWrite(const pg::Statement& statement,
+                           std::initializer_list<pg::Param> params) {
+  conn_.Queue(statement, params);
+  if (conn_.queued() >= kQueuedWritesMax) (void)Send(0);
+}
+
+bool PgWriteTx::InsertUser(const User& u) {
+  return Fetch(kInsertUser, {u.id, u.email, u.name, u.password_hash, GradeName(u.grade),
+                             RoleName(u.role), u.created_at_ms})
+             .affected_rows() == 1;
+}
+
+void PgWriteTx::InsertConcert(const Concert& c) {
+  QueueWrite(kInsertConcert, {c.id, c.name, c.artist, c.venue, c.created_at_ms});
+}
+
+void PgWriteTx::InsertSchedule(const Schedule& s, const std::vector<Seat>& seats) {
+  QueueWrite(kInsertSchedule,
+             {s.id, s.concert_id, s.starts_at_ms, s.seats_total, s.seats_available});
+  for (const auto& t : s.ticket_types) {
+    QueueWrite(kInsertTicketType, {t.id, s.id, t.name, t.price, t.capacity});
+  }
+  for (const auto& seat : seats) {
+    QueueWrite(kInsertSeat,
+               {seat.id, s.id, seat.section, seat.row, seat.number, seat.grade, seat.price});
+  }
+}
+
+std::optional<Money> PgWriteTx::HoldSeat(std::string_view seat_id, std::string_view schedule_id,
+                                         std::string_view reservation_id) {
+  const Reply reply = Fetch(kHoldSeat, {seat_id, schedule_id, reservation_id});
+  if (reply.rows() == 0) return std::nullopt;
+  BO_ASSERT(reply.Int64(0, 1) == 1);  // the schedule's count changed with the seat
+  return reply.Int64(0, 0);
+}
+
+int PgWriteTx::ReleaseSeats(std::string_view reservation_id, std::string_view schedule_id) {
+  return static_cast<int>(Fetch(kReleaseSeats, {reservation_id, schedule_id}).Int64(0, 0));
+}
+
+int PgWriteTx::SellSeats(std::string_view reservation_id) {
+  return static_cast<int>(Fetch(kSellSeats, {reservation_id}).affected_rows());
+}
+
+bool PgWriteTx::TakeUnits(std::string_view ticket_type_id, int n) {
+  BO_ASSERT(n > 0);
+  return Fetch(kTakeUnits, {ticket_type_id, n}).affected_rows() == 1;
+}
+
+void PgWriteTx::ReturnUnits(std::string_view ticket_type_id, int n) {
+  BO_ASSERT(n > 0);
+  QueueWrite(kReturnUnits, {ticket_type_id, n});
+}
+
+void PgWriteTx::InsertReservation(const Reservation& r) {
+  QueueWrite(
+      kInsertReservation,
+      {r.id, r.user_id, r.schedule_id, r.concert_id, Param::Optional(r.ticket_type_id), r.quantity,
+       r.amount, ReservationStatusName(r.status), r.expires_at_ms, r.created_at_ms});
+  for (size_t i = 0; i < r.seat_ids.size(); ++i) {
+    QueueWrite(kInsertReservationSeat, {r.id, static_cast<int>(i), r.seat_ids[i]});
+  }
+}
+
+bool PgWriteTx::TransitionReservation(std::string_view id, ReservationStatus from,
+                                      ReservationStatus to, ExpiryGuard guard, UnixMs now_ms) {
+  BO_ASSERT(IsAllowedTransition(from, to));
+  return Fetch(kTransition, {id, ReservationStatusName(from), ReservationStatusName(to),
+                             static_cast<int>(guard), now_ms})
+             .affected_rows() == 1;
+}
+
+std::vector<Reservation> PgWriteTx::DueHolds(UnixMs now_ms, std::string_view schedule_id,
+                                             int limit) {
+  std::vector<Reservation> out;
+  {
+    const Reply reply = Fetch(kDueHolds, {now_ms, schedule_id, limit});
+    out.reserve(static_cast<size_t>(reply.rows()));
+    for (int i = 0; i < reply.rows(); ++i) out.push_back(ReservationFrom(Row(reply, i)));
+  }
+  FillSeatIds(out);
+  return out;
+}
+
+std::optional<Money> PgWriteTx::CreditWallet(std::string_view user_id, Money amount) {
+  BO_ASSERT(amount >= 0);
+  const Reply reply = Fetch(kCreditWallet, {user_id, amount, kBalanceMax});
+  if (reply.rows() == 0) return std::nullopt;
+  return reply.Int64(0, 0);
+}
+
+std::optional<Money> PgWriteTx::DebitWallet(std::string_view user_id, Money amount) {
+  BO_ASSERT(amount >= 0);
+  if (amount == 0) return WalletBalance(user_id);
+  const Reply reply = Fetch(kDebitWallet, {user_id, amount});
+  if (reply.rows() == 0) return std::nullopt;
+  return reply.Int64(0, 0);
+}
+
+void PgWriteTx::InsertWalletTransaction(const WalletTransaction& t) {
+  QueueWrite(kInsertWalletTx, {t.id, t.user_id, WalletTxKindName(t.kind), t.amount, t.balance_after,
+                               Param::Optional(t.payment_id), t.created_at_ms});
+}
+
+void PgWriteTx::InsertPayment(const Payment& p) {
+  QueueWrite(kInsertPayment,
+             {p.id, p.user_id, p.reservation_id, p.method, p.amount, p.status, p.created_at_ms});
+  for (const auto& t : p.tickets) {
+    QueueWrite(kInsertTicket, {t.id, t.user_id, t.payment_id, t.reservation_id, t.schedule_id,
+                               Param::Optional(t.seat_id), Param::Optional(t.ticket_type_id),
+                               t.code, TicketStatusName(t.status)});
+  }
+}
+
+void PgWriteTx::AppendEvent(const Event& e) {
+  QueueWrite(kAppendEvent, {e.id, e.type, e.time_ms, e.data_json});
+}
+
+void PgWriteTx::SaveIdempotentResponse(std::string_view user_id, std::string_view key,
+                                       const StoredResponse& r, UnixMs now_ms) {
+  QueueWrite(kSaveIdempotent, {user_id, key, r.fingerprint, r.status, r.body, now_ms});
+}
+
+int PgWriteTx::PruneIdempotentResponses(UnixMs before_ms, int limit) {
+  return static_cast<int>(Fetch(kPruneIdempotent, {before_ms, limit}).affected_rows());
+}
+
+}  // namespace bo::postgres

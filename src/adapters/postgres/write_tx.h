@@ -1,0 +1,52 @@
+// WriteTx over a writer lane's PostgreSQL connection, inside the lane's transaction. Every
+// inventory and money write is one conditional statement whose WHERE clause is the invariant;
+// affected-row counts and RETURNING report who won.
+//
+// Writes whose result the caller does not need (the void methods) are only queued: they travel
+// with the job's next read or with the statements that end the job, so that a one-seat hold
+// costs few round trips. A queued write that fails makes the job's next read throw, or, when
+// the job has already returned, rolls the job back (WriteJob::done(false) for it alone).
+#pragma once
+
+#include "adapters/postgres/reads.h"
+
+namespace bo::postgres {
+
+class PgWriteTx final : public ReadOps<WriteTx> {
+ public:
+  explicit PgWriteTx(pg::Connection& conn) : ReadOps<WriteTx>(conn) {}
+
+  // Whether a statement of this transaction hit a deadlock or serialization failure.
+  bool retry_needed() const { return retry_needed_; }
+
+  bool InsertUser(const User& user) override;
+  void InsertConcert(const Concert& concert) override;
+  void InsertSchedule(const Schedule& schedule, const std::vector<Seat>& seats) override;
+  std::optional<Money> HoldSeat(std::string_view seat_id, std::string_view schedule_id,
+                                std::string_view reservation_id) override;
+  int ReleaseSeats(std::string_view reservation_id, std::string_view schedule_id) override;
+  int SellSeats(std::string_view reservation_id) override;
+  bool TakeUnits(std::string_view ticket_type_id, int n) override;
+  void ReturnUnits(std::string_view ticket_type_id, int n) override;
+  void InsertReservation(const Reservation& reservation) override;
+  bool TransitionReservation(std::string_view id, ReservationStatus from, ReservationStatus to,
+                             ExpiryGuard guard, UnixMs now_ms) override;
+  // Locks the holds it returns and skips those another transaction has locked
+  // (FOR UPDATE SKIP LOCKED), so that instances sweeping at once take disjoint holds.
+  std::vector<Reservation> DueHolds(UnixMs now_ms, std::string_view schedule_id,
+                                    int limit) override;
+  std::optional<Money> CreditWallet(std::string_view user_id, Money amount) override;
+  std::optional<Money> DebitWallet(std::string_view user_id, Money amount) override;
+  void InsertWalletTransaction(const WalletTransaction& tx) override;
+  void InsertPayment(const Payment& payment) override;
+  void AppendEvent(const Event& event) override;
+  void SaveIdempotentResponse(std::string_view user_id, std::string_view key,
+                              const StoredResponse& response, UnixMs now_ms) override;
+  int PruneIdempotentResponses(UnixMs before_ms, int limit) override;
+
+ private:
+  // Queues a write whose result is not needed; sends the queue when it is long.
+  void QueueWrite(const pg::Statement& statement, std::initializer_list<pg::Param> params);
+};
+
+}  // namespace bo::postgres
