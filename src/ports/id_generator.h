@@ -1,5 +1,7 @@
-// Ids are "<prefix>_<16 hex digits>": the digits are (milliseconds << 20 | counter), so ids of one
-// process sort by creation time as strings, which keyset pagination relies on.
+// Ids are "<prefix>_<16 hex digits><8 hex digits>": the first 16 are (milliseconds << 20 |
+// counter), so ids sort by creation time as strings, which keyset pagination relies on; the
+// last 8 name the generator (random per process), so that instances sharing one database never
+// make the same id in the same millisecond.
 #pragma once
 
 #include <atomic>
@@ -20,11 +22,14 @@ class IdGenerator {
 
 class TimeOrderedIdGenerator final : public IdGenerator {
  public:
-  explicit TimeOrderedIdGenerator(const Clock& clock) : clock_(clock) {}
+  // A generator named by 32 bits from the operating system's random source.
+  explicit TimeOrderedIdGenerator(const Clock& clock);
+  TimeOrderedIdGenerator(const Clock& clock, std::uint32_t node) : clock_(clock), node_(node) {}
   std::string Next(std::string_view prefix) override;
 
  private:
   const Clock& clock_;
+  const std::uint32_t node_;
   std::atomic<std::uint64_t> last_{0};
 };
 

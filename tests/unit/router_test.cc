@@ -59,7 +59,17 @@ TEST(IdGenerator, IdsSortByCreationEvenWithinOneMillisecond) {
     EXPECT_LT(previous, next);
     previous = next;
   }
-  EXPECT_EQ(previous.size(), 4u + 16u);
+  EXPECT_EQ(previous.size(), 4u + 16u + 8u);
+}
+
+TEST(IdGenerator, InstancesNeverMakeTheSameIdInOneMillisecond) {
+  ManualClock clock(1'790'000'000'000);
+  TimeOrderedIdGenerator a(clock, 1), b(clock, 2);
+  for (int i = 0; i < 100; ++i) EXPECT_NE(a.Next("res"), b.Next("res"));
+  // And each sorts after what either made in an earlier millisecond.
+  const std::string before = a.Next("res");
+  clock.Advance(1);
+  EXPECT_LT(before, b.Next("res"));
 }
 
 }  // namespace

@@ -161,13 +161,30 @@ class PostgresStore::Lane {
         for (size_t i = 0; i < batch.size(); ++i) batch[i].done(rolled_back[i] == 0);
         return;
       }
-      if (outcome == Outcome::kLost || !RollBack()) break;
+      if (outcome == Outcome::kLost) {
+        // A connection lost before COMMIT was sent took the transaction with it, so the
+        // batch runs again on a new connection (a stale one is found only by using it, e.g.
+        // after a database restart). Lost while committing, the outcome is unknown: the jobs
+        // are answered as not committed.
+        if (commit_sent_ || !Reconnect()) break;
+        continue;
+      }
+      if (!RollBack()) break;
       if (outcome == Outcome::kFailed) break;
       // A deadlock or serialization failure: the same jobs, again, after a short pause that
       // lets the other transaction finish.
       std::this_thread::sleep_for(std::chrono::milliseconds(1 << attempt));
     }
     Answer(batch, false);
+  }
+
+  // Drops the lost connection and opens another at once (no backoff: the database answered
+  // until a moment ago). False if it cannot.
+  bool Reconnect() {
+    conn_.reset();
+    spdlog::warn("writer lane {}: lost its PostgreSQL connection; reconnecting", index_);
+    next_connect_ = Clock::now();
+    return Connected();
   }
 
   // Ends the transaction after a failed batch; false if the connection is gone.
@@ -182,6 +199,7 @@ class PostgresStore::Lane {
   }
 
   Outcome TryBatch(std::vector<WriteJob>& batch, std::vector<char>& rolled_back) {
+    commit_sent_ = false;
     PgWriteTx tx(*conn_);
     conn_->Queue(kBegin, {});
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -214,7 +232,10 @@ class PostgresStore::Lane {
     for (int round = 0; round < 2; ++round) {
       if (!keep) conn_->Queue(kRollbackToSavepoint, {});
       conn_->Queue(kRelease, {});
-      if (last) conn_->Queue(kCommit, {});
+      if (last) {
+        conn_->Queue(kCommit, {});
+        commit_sent_ = true;
+      }
       const std::vector<pg::Reply> replies = conn_->RoundTrip();
       size_t index = 0;
       const pg::Reply* failed = FirstFailure(replies, &index);
@@ -248,6 +269,7 @@ class PostgresStore::Lane {
 
   // Used by the lane's thread only.
   std::unique_ptr<pg::Connection> conn_;
+  bool commit_sent_ = false;  // the batch being tried has sent its COMMIT
   int backoff_ms_ = 0;
   Clock::time_point next_connect_{};
 

@@ -12,8 +12,10 @@
 // answer (see PgWriteTx).
 //
 // Failures: a deadlock or serialization failure rolls the batch back and runs it again, at most
-// batch_retries_max times. A lost connection answers the batch's jobs done(false); the lane
-// then reconnects with backoff, answering jobs done(false) at once while the database is away.
+// batch_retries_max times. A connection lost before the batch's COMMIT was sent is replaced at
+// once and the batch runs again (the lost transaction kept nothing); lost while committing,
+// the jobs are answered done(false), since the outcome is unknown. Without a connection the
+// lane reconnects with backoff, answering jobs done(false) at once while the database is away.
 // Readers come from a bounded pool; a read that cannot reach the database throws pg::PgError
 // (the HTTP layer answers 503). Nothing needs a restart when the database is back.
 #pragma once
@@ -38,7 +40,7 @@ struct PostgresOptions {
   int batch_size_max = 512;         // jobs per transaction
   size_t queue_jobs_max = 100'000;  // jobs waiting, over all lanes; more are refused
   int batch_retries_max = 3;        // runs again after a deadlock or serialization failure
-  int reconnect_backoff_ms_max = 2'000;
+  int reconnect_backoff_ms_max = 500;
   int reader_wait_ms_max = 1'000;  // a reader waits this long at most for a free connection
   pg::PipelineOptions pipeline;
 };
