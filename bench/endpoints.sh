@@ -16,7 +16,9 @@
 #
 # Environment: SCENARIOS ("healthz browse flash-sale ga-sale pay"), ROUNDS (3), DURATION (10),
 # CONNECTIONS (64), SERVER_THREADS (server's default), SERVE_ARGS (more `boxoffice serve`
-# options, e.g. "--redis redis://127.0.0.1:6380"), PORT (a free one), KEEP=1 keeps the work dir. Extra `boxoffice bench` options per scenario: ARGS_<scenario with _ for ->, e.g.
+# options, e.g. "--redis redis://127.0.0.1:6380"), AUDIT_ARGS (where `boxoffice audit` looks:
+# the server's data dir unless given, e.g. "--store postgres://…"), PORT (a free one), KEEP=1
+# keeps the work dir. Extra `boxoffice bench` options per scenario: ARGS_<scenario with _ for ->, e.g.
 # ARGS_flash_sale="--seats 100000".
 set -euo pipefail
 
@@ -106,5 +108,6 @@ EOF
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || true
 SERVER_PID=
-echo "--- boxoffice audit --data-dir $DATA"
-"$BIN" audit --data-dir "$DATA"
+read -r -a audit_args <<<"${AUDIT_ARGS:---data-dir $DATA}"
+echo "--- boxoffice audit ${audit_args[*]}"
+"$BIN" audit "${audit_args[@]}"

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Holds on the PostgreSQL store: `boxoffice serve --store postgres://…` on a throwaway
+# PostgreSQL 15 (Debian's binaries, fsync and synchronous_commit on, loopback, temporary
+# directory), driven by bench/endpoints.sh:
+#   flash-sale  single-seat holds spread over the 100,000 seats of one schedule
+#   ga-sale     single-unit holds of one hot ticket type (every hold updates the same row)
+# beside /healthz, in interleaved rounds. Server, database and driver share the machine.
+#
+#   bench/postgres.sh [BOXOFFICE_BINARY]     (default: build-bench/boxoffice)
+#
+# Environment: ROUNDS (3), DURATION (10), CONNECTIONS (64), PG_BIN (/usr/lib/postgresql/15/bin),
+# SERVE_EXTRA (more `boxoffice serve` options, e.g. "--db-writer-lanes 4").
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$(realpath "${1:-$ROOT/build-bench/boxoffice}")
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+[[ -x "$PG_BIN/postgres" ]] || { echo "postgres: no $PG_BIN/postgres (apt-get install postgresql-15)" >&2; exit 2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pg-bench.XXXXXX")
+as_owner=()
+if [[ $(id -u) -eq 0 ]]; then  # initdb refuses to run as root
+  chown postgres "$WORK"
+  as_owner=(runuser -u postgres --)
+fi
+PG_PID=
+cleanup() {
+  if [[ -n "$PG_PID" ]]; then kill -INT "$PG_PID" 2>/dev/null || true; wait "$PG_PID" || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"${as_owner[@]}" "$PG_BIN/initdb" -D "$WORK/data" -U postgres --auth=trust --no-sync \
+  --no-instructions >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log" >&2; exit 1; }
+"${as_owner[@]}" "$PG_BIN/postgres" -D "$WORK/data" -c port="$PORT" -c listen_addresses=127.0.0.1 \
+  -c unix_socket_directories="$WORK" -c fsync=on -c synchronous_commit=on \
+  -c shared_buffers=256MB -c max_connections=200 >"$WORK/postgres.log" 2>&1 &
+PG_PID=$!
+for _ in $(seq 100); do
+  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" && break
+  sleep 0.1
+done
+"$PG_BIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres boxoffice
+URL=postgres://postgres@127.0.0.1:$PORT/boxoffice
+echo "postgres: $("$PG_BIN/postgres" --version), fsync=on, synchronous_commit=on, $URL"
+
+SERVE_ARGS="--store $URL ${SERVE_EXTRA:-}" AUDIT_ARGS="--store $URL" \
+  SCENARIOS="healthz flash-sale ga-sale" \
+  ARGS_flash_sale="--seats 100000 --seats-per-hold-max 1" \
+  ARGS_ga_sale="--capacity 1000000 --quantity-max 1" \
+  "$ROOT/bench/endpoints.sh" "$BIN"
