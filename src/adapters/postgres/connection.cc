@@ -158,6 +158,17 @@ Reply Connection::Exec(const char* sql) { return MakeReply(PQexec(conn_, sql)); 
 
 bool Connection::broken() const { return failed_ || PQstatus(conn_) != CONNECTION_OK; }
 
+bool Connection::IdleAlive() {
+  if (broken()) return false;
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  if (fd.fd < 0) return false;
+  if (::poll(&fd, 1, 0) == 0) return true;  // nothing arrived: alive as far as can be told
+  // This session neither listens nor has a query running, so the server sends it nothing
+  // unless it is ending it ("terminating connection…", then a close).
+  failed_ = true;
+  return false;
+}
+
 Result<std::unique_ptr<Connection>> Connection::OpenPipelined(const std::string& url,
                                                               const PipelineOptions& options,
                                                               std::span<const Statement> warm) {

@@ -201,6 +201,11 @@ class Connection {
   // True once the connection is lost; every later call fails.
   bool broken() const;
 
+  // Whether an idle connection is still usable: false if the server has closed it meanwhile
+  // (a restart ends every session with a message and a close, which only a read notices).
+  // Never blocks. REQUIRES: no round trip in progress.
+  bool IdleAlive();
+
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
   Reply MakeReply(PGresult* result);

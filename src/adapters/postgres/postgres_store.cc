@@ -119,7 +119,7 @@ class PostgresStore::Lane {
 
   // Whether the lane has a live connection, opening one if the backoff allows.
   bool Connected() {
-    if (conn_ && !conn_->broken()) return true;
+    if (conn_ && conn_->IdleAlive()) return true;
     if (conn_) {
       conn_.reset();
       spdlog::warn("writer lane {}: lost its PostgreSQL connection", index_);
@@ -294,6 +294,11 @@ class PostgresStore::ReaderPool {
                           [this] { return !free_.empty() || open_ < options_.pool_size; })) {
         throw pg::PgError(std::string(pg::kConnectionFailure),
                           "no PostgreSQL reader connection came free in time");
+      }
+      // Idle connections the server has closed meanwhile (a restart) are dropped, not used.
+      while (!free_.empty() && !free_.back()->conn->IdleAlive()) {
+        free_.pop_back();
+        --open_;
       }
       if (!free_.empty()) {
         slot = std::move(free_.back());
