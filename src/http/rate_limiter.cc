@@ -10,6 +10,8 @@ RateLimiter::RateLimiter(BucketLimits limits, size_t keys_max)
     : limits_(limits), keys_max_(keys_max) {
   BO_ASSERT(keys_max_ >= 1);
   (void)FillBucket(TokenBucket{}, limits_, 0);  // asserts the limits
+  // A rush of new keys would otherwise rehash the map under the lock every request waits for.
+  buckets_.reserve(std::min(keys_max_, kKeysReservedMax));
 }
 
 void RateLimiter::DropFullBuckets(UnixMs now_ms) {

@@ -14,6 +14,9 @@
 
 namespace bo {
 
+// Keys whose hash buckets are allocated at start (8 bytes each).
+inline constexpr size_t kKeysReservedMax = 1'000'000;
+
 class RateLimiter {
  public:
   // REQUIRES: limits within the bounds of domain/token_bucket.h; keys_max >= 1.

@@ -32,6 +32,9 @@ struct InProcessWaitingRoom::Room {
 InProcessWaitingRoom::InProcessWaitingRoom(Random& random, WaitingRoomOptions options)
     : random_(random), options_(options) {
   BO_ASSERT(options_.waiting_tokens_max > 0 && options_.tokens_max > 0 && options_.rooms_max > 0);
+  // Growing a map of hundreds of thousands of tokens rehashes it under the lock every join
+  // waits for; the buckets of a sale's first rush are made up front instead.
+  tokens_.reserve(static_cast<size_t>(std::min(options_.tokens_max, kTokensReservedMax)));
 }
 
 InProcessWaitingRoom::~InProcessWaitingRoom() = default;

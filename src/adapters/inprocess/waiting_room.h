@@ -17,6 +17,9 @@
 
 namespace bo::inprocess {
 
+// Token slots whose hash buckets are allocated at start (8 bytes each).
+inline constexpr std::int64_t kTokensReservedMax = 1'000'000;
+
 struct WaitingRoomOptions {
   std::int64_t waiting_tokens_max = 1'000'000;  // per room: in line and in the pre-queue
   std::int64_t tokens_max = 4'000'000;  // in all rooms, ended ones kept for reading included
