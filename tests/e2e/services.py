@@ -161,6 +161,25 @@ class _ChildServer:
             self.tmp = None
         _live_servers.discard(self)
 
+    def _start_on_free_port(self, name, launch):
+        """Makes the temporary directory, then calls launch() (spawn the server on self.port;
+        return whether it became ready) on free ports, at most PORT_ATTEMPTS_MAX. Raises
+        ServiceError, after cleaning up, if no attempt worked."""
+        if self.proc is not None:
+            raise ServiceError("already started")
+        try:
+            self._make_tmp()
+            for _ in range(PORT_ATTEMPTS_MAX):
+                self.port = free_port()
+                if launch():
+                    return self
+                self._end_process(signal.SIGTERM)
+            raise ServiceError("%s did not start on %d ports; log:\n%s"
+                               % (name, PORT_ATTEMPTS_MAX, _tail(self.log_path)))
+        except BaseException:
+            self.stop()
+            raise
+
 
 def _tail(path, lines=40):
     try:
@@ -308,23 +327,13 @@ class RedisServer(_ChildServer):
         return os.path.join(self.tmp, "redis.log")
 
     def start(self):
-        if self.proc is not None:
-            raise ServiceError("already started")
-        try:
-            self._make_tmp()
-            for _ in range(PORT_ATTEMPTS_MAX):
-                self.port = free_port()
-                self._spawn([REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no", "--dir", self.tmp],
-                            self.log_path, signal.SIGTERM)
-                if self._wait_ready(self._is_ready, self.log_path):
-                    return self
-                self._end_process(signal.SIGTERM)
-            raise ServiceError("redis-server did not start on %d ports; log:\n%s"
-                               % (PORT_ATTEMPTS_MAX, _tail(self.log_path)))
-        except BaseException:
-            self.stop()
-            raise
+        return self._start_on_free_port("redis-server", self._launch)
+
+    def _launch(self):
+        self._spawn([REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+                     "--save", "", "--appendonly", "no", "--dir", self.tmp],
+                    self.log_path, signal.SIGTERM)
+        return self._wait_ready(self._is_ready, self.log_path)
 
     def stop(self):
         """Stops the server (SIGTERM, then SIGKILL) and removes its directory. Safe to call
@@ -386,20 +395,7 @@ class NatsServer(_ChildServer):
         return os.path.join(self.tmp, "jetstream")
 
     def start(self):
-        if self.proc is not None:
-            raise ServiceError("already started")
-        try:
-            self._make_tmp()
-            for _ in range(PORT_ATTEMPTS_MAX):
-                self.port = free_port()
-                if self._launch():
-                    return self
-                self._end_process(signal.SIGTERM)
-            raise ServiceError("nats-server did not start on %d ports; log:\n%s"
-                               % (PORT_ATTEMPTS_MAX, _tail(self.log_path)))
-        except BaseException:
-            self.stop()
-            raise
+        return self._start_on_free_port("nats-server", self._launch)
 
     def _launch(self):
         self._spawn([NATS_SERVER, "-js", "-a", "127.0.0.1", "-p", str(self.port),
@@ -522,26 +518,16 @@ class HaproxyServer(_ChildServer):
         return os.path.join(self.tmp, "haproxy.log")
 
     def start(self):
-        if self.proc is not None:
-            raise ServiceError("already started")
-        try:
-            self._make_tmp()
-            for _ in range(PORT_ATTEMPTS_MAX):
-                self.port = free_port()
-                env = dict(os.environ)
-                env["BOXOFFICE_LB_LISTEN"] = "127.0.0.1:%d" % self.port
-                for name, address in zip("ABC", self.instances):
-                    env["BOXOFFICE_INSTANCE_" + name] = address
-                self._spawn([HAPROXY, "-db", "-f", self.config_path], self.log_path,
-                            signal.SIGTERM, env=env)
-                if self._wait_ready(self._is_ready, self.log_path):
-                    return self
-                self._end_process(signal.SIGTERM)
-            raise ServiceError("haproxy did not start on %d ports; log:\n%s"
-                               % (PORT_ATTEMPTS_MAX, _tail(self.log_path)))
-        except BaseException:
-            self.stop()
-            raise
+        return self._start_on_free_port("haproxy", self._launch)
+
+    def _launch(self):
+        env = dict(os.environ)
+        env["BOXOFFICE_LB_LISTEN"] = "127.0.0.1:%d" % self.port
+        for name, address in zip("ABC", self.instances):
+            env["BOXOFFICE_INSTANCE_" + name] = address
+        self._spawn([HAPROXY, "-db", "-f", self.config_path], self.log_path, signal.SIGTERM,
+                    env=env)
+        return self._wait_ready(self._is_ready, self.log_path)
 
     def _is_ready(self):
         try:
