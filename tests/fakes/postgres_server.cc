@@ -19,29 +19,14 @@
 #include <thread>
 #include <vector>
 
+#include "fakes/free_port.h"
+
 namespace bo::testing {
 namespace {
 
 constexpr const char* kBinDir = "/usr/lib/postgresql/15/bin";
 constexpr const char* kOwner = "postgres";
 constexpr int kStartTimeoutMs = 60'000;
-
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 // In a forked child: becomes the cluster's owner when running as root.
 bool BecomeOwner() {
@@ -96,7 +81,7 @@ PostgresServerProcess* PostgresServerProcess::Shared() {
         return std::unique_ptr<PostgresServerProcess>();
       }
     }
-    s->port_ = FreePort();
+    s->port_ = FreeLoopbackPort();
     if (s->port_ == 0 || !s->InitDb() || !s->Start())
       return std::unique_ptr<PostgresServerProcess>();
     return s;

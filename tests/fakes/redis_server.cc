@@ -15,28 +15,12 @@
 #include <thread>
 
 #include "adapters/redis/client.h"
+#include "fakes/free_port.h"
 
 namespace bo::testing {
 namespace {
 
 constexpr int kStartTimeoutMs = 20'000;
-
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
 
 bool Answers(int port) {
   auto client = redis::RedisClient::Connect(redis::RedisEndpoint{"127.0.0.1", port, 0},
@@ -52,7 +36,7 @@ RedisServerProcess* RedisServerProcess::Shared() {
     char dir[] = "/tmp/boxoffice-redis-test-XXXXXX";
     if (!::mkdtemp(dir)) return std::unique_ptr<RedisServerProcess>();
     s->dir_ = dir;
-    s->port_ = FreePort();
+    s->port_ = FreeLoopbackPort();
     if (s->port_ == 0 || !s->Start()) return std::unique_ptr<RedisServerProcess>();
     return s;
   }();
