@@ -99,7 +99,10 @@ TEST_P(StoreContractTest, ConcurrentOverlappingHoldsNeverShareASeat) {
                 ++refused;
               }
               ++answered;
-            });
+            },
+            // Routed by schedule, as the API routes holds (lanes racing on one schedule's rows
+            // are the PostgreSQL-only test's subject).
+            schedule.id);
       }
     });
   }
