@@ -1,5 +1,9 @@
-// Hold and pay use cases on the real SQLite store (WAL file in a temporary directory), through
-// SubmitUseCase as the HTTP layer runs them.
+// Hold and pay use cases on a real store, through SubmitUseCase as the HTTP layer runs them
+// (holds routed to a writer by their schedule, as the API routes them):
+//  - SQLite (WAL file in a temporary directory), by default;
+//  - PostgreSQL when BOXOFFICE_BENCH_POSTGRES names a database (postgres://…, e.g. the one
+//    bench/postgres.sh starts). There every benchmark runs twice, argument `interleave` 1 and 0:
+//    the writer lanes running a batch's jobs side by side on fibers, and one after the other.
 //
 // One iteration is one use case (one hold, or one hold followed by its payment). Up to
 // `window` (the benchmark argument) are in flight at once: the benchmark submits `window` of
@@ -22,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/postgres/postgres_store.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "app/catalog.h"
 #include "app/payments.h"
@@ -83,7 +88,11 @@ class Env {
     return env;
   }
 
-  Store& store() { return *store_; }
+  // The store under test; on PostgreSQL, the one whose lanes interleave jobs or not.
+  Store& store(bool interleave = true) {
+    return !interleave && sequential_store_ ? *sequential_store_ : *store_;
+  }
+  static bool OnPostgres() { return !PostgresUrl().empty(); }
   Services& svc() { return svc_; }
 
   // Takes `n` seats that no benchmark held yet, creating schedules of kSeatsPerScheduleMax
@@ -113,13 +122,26 @@ class Env {
   }
 
  private:
+  static std::string PostgresUrl() {
+    const char* url = std::getenv("BOXOFFICE_BENCH_POSTGRES");
+    return url == nullptr ? std::string() : std::string(url);
+  }
+
   Env() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "bench_store.XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    dir_ = tmpl;
-    sqlite::SqliteOptions options;
-    options.path = (dir_ / "boxoffice.db").string();
-    store_ = std::make_unique<sqlite::SqliteStore>(options);
+    if (OnPostgres()) {
+      postgres::PostgresOptions options;
+      options.url = PostgresUrl();
+      store_ = std::make_unique<postgres::PostgresStore>(options);
+      options.interleave_jobs = false;
+      sequential_store_ = std::make_unique<postgres::PostgresStore>(options);
+    } else {
+      std::string tmpl = (std::filesystem::temp_directory_path() / "bench_store.XXXXXX").string();
+      if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+      dir_ = tmpl;
+      sqlite::SqliteOptions options;
+      options.path = (dir_ / "boxoffice.db").string();
+      store_ = std::make_unique<sqlite::SqliteStore>(options);
+    }
     concert_id_ = Must(RunUseCase<Concert>(
                            *store_,
                            [this](WriteTx& tx) {
@@ -130,7 +152,9 @@ class Env {
   }
 
   ~Env() {
+    sequential_store_.reset();
     store_.reset();
+    if (dir_.empty()) return;
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
   }
@@ -175,7 +199,8 @@ class Env {
   TimeOrderedIdGenerator ids_{clock_};
   TicketCodeSigner signer_{"k"};
   Services svc_{clock_, ids_, HoldPolicy{300}, signer_};
-  std::unique_ptr<sqlite::SqliteStore> store_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Store> sequential_store_;  // PostgreSQL only
   std::string concert_id_;
   std::vector<Seat> free_seats_;
   std::string ga_schedule_id_;
@@ -185,9 +210,14 @@ class Env {
 
 // Runs the benchmark loop: `submit(i, in_flight)` starts use case i, which calls
 // in_flight.Done once it is answered; after every `window` of them the loop waits for all.
+// The store a benchmark runs on: its `interleave` argument (the last), if any.
+Store& StoreOf(const benchmark::State& state) {
+  return Env::Get().store(!Env::OnPostgres() || state.range(1) != 0);
+}
+
 template <class SubmitFn>
 void RunWindowed(benchmark::State& state, std::int64_t window, SubmitFn submit) {
-  Store& store = Env::Get().store();
+  Store& store = StoreOf(state);
   InFlight in_flight;
   const StoreStats before = store.Stats();
   std::int64_t i = 0;
@@ -213,19 +243,22 @@ void RunWindowed(benchmark::State& state, std::int64_t window, SubmitFn submit) 
   }
 }
 
-void SubmitHoldSeat(const Seat& seat, std::function<void(Result<Reservation>)> reply) {
-  Env& env = Env::Get();
+void SubmitHoldSeat(Store& store, const Seat& seat,
+                    std::function<void(Result<Reservation>)> reply) {
   ReserveSeatsCommand cmd{kUserId, seat.schedule_id, {seat.seat_id}};
   SubmitUseCase<Reservation>(
-      env.store(),
-      [&svc = env.svc(), cmd = std::move(cmd)](WriteTx& tx) { return ReserveSeats(tx, svc, cmd); },
-      std::move(reply));
+      store,
+      [&svc = Env::Get().svc(), cmd = std::move(cmd)](WriteTx& tx) {
+        return ReserveSeats(tx, svc, cmd);
+      },
+      std::move(reply), seat.schedule_id);
 }
 
 void HoldSeats(benchmark::State& state, std::int64_t window) {
   const auto seats = Env::Get().TakeSeats(static_cast<std::int64_t>(state.max_iterations));
-  RunWindowed(state, window, [&seats](std::int64_t i, InFlight& in_flight) {
-    SubmitHoldSeat(seats[static_cast<size_t>(i)],
+  Store& store = StoreOf(state);
+  RunWindowed(state, window, [&store, &seats](std::int64_t i, InFlight& in_flight) {
+    SubmitHoldSeat(store, seats[static_cast<size_t>(i)],
                    [&in_flight](Result<Reservation> r) { in_flight.Done(r.ok()); });
   });
 }
@@ -239,10 +272,11 @@ void BM_HoldGa(benchmark::State& state) {
   const auto [schedule_id, type_id] =
       env.TakeUnits(static_cast<std::int64_t>(state.max_iterations));
   const ReserveTicketsCommand cmd{kUserId, schedule_id, type_id, 1};
-  RunWindowed(state, state.range(0), [&env, &cmd](std::int64_t, InFlight& in_flight) {
+  Store& store = StoreOf(state);
+  RunWindowed(state, state.range(0), [&env, &store, &cmd](std::int64_t, InFlight& in_flight) {
     SubmitUseCase<Reservation>(
-        env.store(), [&svc = env.svc(), cmd](WriteTx& tx) { return ReserveTickets(tx, svc, cmd); },
-        [&in_flight](Result<Reservation> r) { in_flight.Done(r.ok()); });
+        store, [&svc = env.svc(), cmd](WriteTx& tx) { return ReserveTickets(tx, svc, cmd); },
+        [&in_flight](Result<Reservation> r) { in_flight.Done(r.ok()); }, cmd.schedule_id);
   });
 }
 
@@ -253,28 +287,47 @@ void BM_HoldAndPay(benchmark::State& state) {
   const auto n = static_cast<std::int64_t>(state.max_iterations);
   const auto seats = env.TakeSeats(n);
   env.EnsureBalance(n);  // every seat costs 1
-  RunWindowed(state, state.range(0), [&env, &seats](std::int64_t i, InFlight& in_flight) {
-    SubmitHoldSeat(seats[static_cast<size_t>(i)], [&env, &in_flight](Result<Reservation> held) {
-      if (!held.ok()) return in_flight.Done(false);
-      SubmitUseCase<Payment>(
-          env.store(),
-          [&svc = env.svc(), id = held->id](WriteTx& tx) {
-            return PayReservation(tx, svc, kUserId, id);
-          },
-          [&in_flight](Result<Payment> paid) { in_flight.Done(paid.ok()); });
-    });
+  Store& store = StoreOf(state);
+  RunWindowed(state, state.range(0), [&env, &store, &seats](std::int64_t i, InFlight& in_flight) {
+    SubmitHoldSeat(store, seats[static_cast<size_t>(i)],
+                   [&env, &store, &in_flight](Result<Reservation> held) {
+                     if (!held.ok()) return in_flight.Done(false);
+                     SubmitUseCase<Payment>(
+                         store,
+                         [&svc = env.svc(), id = held->id](WriteTx& tx) {
+                           return PayReservation(tx, svc, kUserId, id);
+                         },
+                         [&in_flight](Result<Payment> paid) { in_flight.Done(paid.ok()); },
+                         kUserId);
+                   });
   });
 }
 
 void Windows(benchmark::internal::Benchmark* b) {
-  for (const int window : {16, 64, 256, 1024}) b->Arg(window);
-  b->ArgName("window")->UseRealTime()->Unit(benchmark::kMicrosecond);
+  for (const int window : {16, 64, 256, 1024}) {
+    if (!Env::OnPostgres()) {
+      b->Arg(window);
+    } else {
+      for (const int interleave : {1, 0}) b->Args({window, interleave});
+    }
+  }
+  if (Env::OnPostgres()) {
+    b->ArgNames({"window", "interleave"});
+  } else {
+    b->ArgName("window");
+  }
+  b->UseRealTime()->Unit(benchmark::kMicrosecond);
+}
+
+void Lone(benchmark::internal::Benchmark* b) {
+  if (Env::OnPostgres()) b->Args({1, 1})->Args({1, 0})->ArgNames({"window", "interleave"});
+  b->UseRealTime()->Unit(benchmark::kMicrosecond);
 }
 
 BENCHMARK(BM_HoldSeat)->Apply(Windows);
 BENCHMARK(BM_HoldGa)->Apply(Windows);
 BENCHMARK(BM_HoldAndPay)->Apply(Windows);
-BENCHMARK(BM_HoldSeat_Sequential)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_HoldSeat_Sequential)->Apply(Lone);
 
 }  // namespace
 }  // namespace bo

@@ -175,6 +175,10 @@ struct StoreStats {
   size_t queue_jobs = 0;                     // write jobs waiting
   std::uint64_t transactions_committed = 0;  // since start
   std::uint64_t jobs_run = 0;                // since start
+  // Batches whose jobs, run side by side at first, had to run again one after the other
+  // (a failing statement, or a job that failed after writing). Since start; 0 if the store
+  // never runs jobs side by side.
+  std::uint64_t batches_run_singly = 0;
 };
 
 class Store {

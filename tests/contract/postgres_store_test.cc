@@ -1,6 +1,7 @@
 // What only the shared PostgreSQL store has to prove, on a throwaway server: several writer
-// lanes racing for the same rows never oversell, two instances sweeping one database expire
-// each hold once, a deadlock between lanes is run again instead of failing, a queued write that
+// lanes racing for the same rows never oversell, the jobs of one batch run side by side keep
+// each outcome their own (and fall back to one at a time when they cannot), two instances
+// sweeping one database expire each hold once, a deadlock between lanes is run again instead of failing, a queued write that
 // fails undoes its job alone, and the store comes back by itself after the database restarts.
 #include <gtest/gtest.h>
 
@@ -35,10 +36,11 @@ class PostgresStoreTest : public ::testing::Test {
     store_ = Open();
   }
 
-  std::unique_ptr<postgres::PostgresStore> Open(int lanes = 3) {
+  std::unique_ptr<postgres::PostgresStore> Open(int lanes = 3, bool interleave_jobs = true) {
     postgres::PostgresOptions options;
     options.url = url_;
     options.writer_lanes = lanes;
+    options.interleave_jobs = interleave_jobs;
     options.pool_size = 4;
     return std::make_unique<postgres::PostgresStore>(options);
   }
@@ -186,6 +188,101 @@ TEST_F(PostgresStoreTest, GeneralAdmissionNeverGoesOverCapacity) {
   EXPECT_EQ(store_->Read()->FindTicketType(type_id)->taken, 120);
   const StoreStats stats = store_->Stats();
   EXPECT_LT(stats.transactions_committed, stats.jobs_run);  // group commit happened
+  ExpectAuditPasses();
+}
+
+// Many overlapping multi-seat holds on one lane, submitted at once so that they share batches.
+// A hold that took its first seat and then found the second taken has written something it
+// must undo alone: its batch runs again one job at a time. Either way, and with side-by-side
+// running switched off, every request is answered on its own, all or nothing, no seat twice.
+TEST_F(PostgresStoreTest, BatchedMultiSeatHoldsStayAllOrNothing) {
+  for (const bool interleave : {true, false}) {
+    SCOPED_TRACE(interleave ? "side by side" : "one after the other");
+    auto store = Open(1, interleave);
+    const Schedule schedule = MakeSchedule(40, 0);
+    const auto seat_ids = SeatIds(schedule);
+    constexpr int kJobs = 400;
+    std::mutex mu;
+    std::vector<Reservation> won;
+    std::atomic<int> refused{0}, answered{0};
+    std::mt19937 rng(7);
+    const StoreStats before = store->Stats();
+    for (int i = 0; i < kJobs; ++i) {
+      const size_t first = rng() % 38, n = 1 + rng() % 3;
+      ReserveSeatsCommand cmd{"usr_" + std::to_string(i % 9), schedule.id, {}};
+      for (size_t k = first; k < first + n; ++k) cmd.seat_ids.push_back(seat_ids[k]);
+      SubmitUseCase<Reservation>(
+          *store, [&, cmd](WriteTx& tx) { return ReserveSeats(tx, svc_, cmd); },
+          [&](Result<Reservation> r) {
+            if (r.ok()) {
+              std::lock_guard lock(mu);
+              won.push_back(r.value());
+            } else {
+              EXPECT_EQ(r.error().code, ErrorCode::kSeatUnavailable) << r.error().detail;
+              ++refused;
+            }
+            ++answered;
+          },
+          schedule.id);
+    }
+    while (answered.load() < kJobs) std::this_thread::yield();
+    const StoreStats after = store->Stats();
+
+    std::set<std::string> held;
+    for (const auto& r : won) {
+      for (const auto& id : r.seat_ids) EXPECT_TRUE(held.insert(id).second) << id << " twice";
+      const auto stored = store->Read()->FindReservation(r.id);
+      ASSERT_TRUE(stored.has_value());
+      EXPECT_EQ(stored->seat_ids, r.seat_ids);
+    }
+    EXPECT_EQ(static_cast<int>(won.size()) + refused.load(), kJobs);
+    for (const auto& seat : store->Read()->ListSeats(schedule.id)) {
+      EXPECT_EQ(seat.status == SeatStatus::kHeld, held.count(seat.id) == 1) << seat.id;
+    }
+    EXPECT_EQ(store->Read()->FindSchedule(schedule.id)->seats_available,
+              40 - static_cast<int>(held.size()));
+    EXPECT_LT(after.transactions_committed - before.transactions_committed,
+              static_cast<std::uint64_t>(kJobs));  // they shared transactions
+    if (interleave) {
+      EXPECT_GT(after.batches_run_singly, before.batches_run_singly);
+    } else {
+      EXPECT_EQ(after.batches_run_singly, 0u);
+    }
+    ExpectAuditPasses();
+  }
+}
+
+// Single-seat holds, ten for each seat, submitted at once: those that find their seat taken
+// wrote nothing, so their batches commit side by side without running again.
+TEST_F(PostgresStoreTest, HoldsThatFindTheirSeatTakenDoNotRunTheBatchAgain) {
+  auto store = Open(1);
+  const Schedule schedule = MakeSchedule(20, 0);
+  const auto seat_ids = SeatIds(schedule);
+  constexpr int kJobs = 200;
+  std::atomic<int> won{0}, refused{0}, answered{0};
+  for (int i = 0; i < kJobs; ++i) {
+    const ReserveSeatsCommand cmd{"usr_" + std::to_string(i), schedule.id,
+                                  {seat_ids[static_cast<size_t>(i) % seat_ids.size()]}};
+    SubmitUseCase<Reservation>(
+        *store, [&, cmd](WriteTx& tx) { return ReserveSeats(tx, svc_, cmd); },
+        [&](Result<Reservation> r) {
+          if (r.ok()) {
+            ++won;
+          } else {
+            EXPECT_EQ(r.error().code, ErrorCode::kSeatUnavailable) << r.error().detail;
+            ++refused;
+          }
+          ++answered;
+        },
+        schedule.id);
+  }
+  while (answered.load() < kJobs) std::this_thread::yield();
+  EXPECT_EQ(won.load(), 20);
+  EXPECT_EQ(refused.load(), kJobs - 20);
+  const StoreStats stats = store->Stats();
+  EXPECT_EQ(stats.batches_run_singly, 0u);
+  EXPECT_LT(stats.transactions_committed, stats.jobs_run);
+  EXPECT_EQ(store->Read()->FindSchedule(schedule.id)->seats_available, 0);
   ExpectAuditPasses();
 }
 

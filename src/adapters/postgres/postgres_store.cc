@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "adapters/audit_checks.h"
+#include "adapters/postgres/fiber_batch.h"
 #include "adapters/postgres/migrations.h"
 #include "adapters/postgres/write_tx.h"
 #include "common/assert.h"
@@ -51,12 +52,15 @@ bool Retryable(const pg::Reply& reply) {
 class PostgresStore::Lane {
  public:
   Lane(const PostgresOptions& options, int index, size_t queue_jobs_max,
-       std::atomic<std::uint64_t>& transactions_committed, std::atomic<std::uint64_t>& jobs_run)
+       std::atomic<std::uint64_t>& transactions_committed, std::atomic<std::uint64_t>& jobs_run,
+       std::atomic<std::uint64_t>& batches_run_singly)
       : options_(options),
         index_(index),
         queue_jobs_max_(queue_jobs_max),
         transactions_committed_(transactions_committed),
         jobs_run_(jobs_run),
+        batches_run_singly_(batches_run_singly),
+        stacks_(options.fiber_stack_bytes, static_cast<size_t>(options.batch_size_max)),
         thread_([this] { Loop(); }) {}
 
   ~Lane() { Stop(); }
@@ -87,7 +91,8 @@ class PostgresStore::Lane {
   }
 
  private:
-  enum class Outcome { kCommitted, kRetry, kLost, kFailed };
+  // kAbandoned: jobs run side by side could not all be kept apart; run them one by one.
+  enum class Outcome { kCommitted, kRetry, kLost, kFailed, kAbandoned };
 
   void Loop() {
     std::vector<WriteJob> batch;
@@ -145,6 +150,29 @@ class PostgresStore::Lane {
 
   void RunBatch(std::vector<WriteJob>& batch) {
     std::vector<char> rolled_back(batch.size());
+    if (options_.interleave_jobs) {
+      Outcome outcome;
+      try {
+        outcome = TryInterleaved(batch, rolled_back);
+      } catch (const pg::PgError&) {
+        outcome = conn_->broken() ? Outcome::kLost : Outcome::kAbandoned;
+      }
+      if (outcome == Outcome::kCommitted) {
+        Committed(batch, rolled_back);
+        return;
+      }
+      if (outcome == Outcome::kLost && (commit_sent_ || !Reconnect())) {
+        Answer(batch, false);  // lost while committing: the outcome is unknown
+        return;
+      }
+      if (outcome == Outcome::kAbandoned) {
+        batches_run_singly_.fetch_add(1, std::memory_order_relaxed);
+        if (!RollBack()) {
+          Answer(batch, false);
+          return;
+        }
+      }
+    }
     for (int attempt = 0; attempt <= options_.batch_retries_max; ++attempt) {
       std::fill(rolled_back.begin(), rolled_back.end(), 0);
       Outcome outcome;
@@ -156,9 +184,7 @@ class PostgresStore::Lane {
             conn_->broken() ? Outcome::kLost : (e.retryable() ? Outcome::kRetry : Outcome::kFailed);
       }
       if (outcome == Outcome::kCommitted) {
-        transactions_committed_.fetch_add(1, std::memory_order_relaxed);
-        jobs_run_.fetch_add(batch.size(), std::memory_order_relaxed);
-        for (size_t i = 0; i < batch.size(); ++i) batch[i].done(rolled_back[i] == 0);
+        Committed(batch, rolled_back);
         return;
       }
       if (outcome == Outcome::kLost) {
@@ -190,12 +216,63 @@ class PostgresStore::Lane {
   // Ends the transaction after a failed batch; false if the connection is gone.
   bool RollBack() {
     try {
+      // Statements still queued go first, on their own: after a failure they are skipped
+      // and would take the ROLLBACK with them.
+      if (conn_->queued() > 0) (void)conn_->RoundTrip();
       conn_->Queue(kRollback, {});
       (void)conn_->RoundTrip();
       return true;
     } catch (const pg::PgError&) {
       return false;
     }
+  }
+
+  // Answers the jobs of a committed batch: kept unless rolled back (or failed, see run()).
+  void Committed(std::vector<WriteJob>& batch, const std::vector<char>& rolled_back) {
+    transactions_committed_.fetch_add(1, std::memory_order_relaxed);
+    jobs_run_.fetch_add(batch.size(), std::memory_order_relaxed);
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].done(rolled_back[i] == 0);
+  }
+
+  // Runs the jobs side by side (FiberBatch) and commits them. kAbandoned when that cannot keep
+  // each job's outcome its own: a statement failed, a job threw, or a job returned false after
+  // writing (its writes would need undoing alone); the transaction is then to be rolled back.
+  Outcome TryInterleaved(std::vector<WriteJob>& batch, const std::vector<char>& rolled_back) {
+    BO_ASSERT(rolled_back.size() == batch.size());  // none is: a job's failure undoes nothing
+    std::vector<char> kept(batch.size());
+    commit_sent_ = false;
+    conn_->Queue(kBegin, {});
+    FiberBatch fibers(*conn_, stacks_);
+    std::vector<std::unique_ptr<PgWriteTx>> txs;
+    std::vector<std::function<void()>> bodies;
+    std::vector<char> threw(batch.size());
+    txs.reserve(batch.size());
+    bodies.reserve(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      txs.push_back(std::make_unique<PgWriteTx>(*conn_, &fibers));
+      bodies.emplace_back([&, i] {
+        try {
+          kept[i] = batch[i].run(*txs[i]);
+        } catch (const std::exception&) {
+          threw[i] = 1;  // it runs again alone, where its failure is logged
+        }
+      });
+    }
+    if (!fibers.Run(bodies)) {
+      return conn_->broken() ? Outcome::kLost : Outcome::kAbandoned;
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (threw[i] || txs[i]->retry_needed() || (!kept[i] && txs[i]->changed())) {
+        return Outcome::kAbandoned;
+      }
+    }
+    // The commit carries the writes the jobs left queued.
+    conn_->Queue(kCommit, {});
+    commit_sent_ = true;
+    const std::vector<pg::Reply> replies = conn_->RoundTrip();
+    size_t index = 0;
+    if (FirstFailure(replies, &index) != nullptr) return Outcome::kAbandoned;
+    return Outcome::kCommitted;
   }
 
   Outcome TryBatch(std::vector<WriteJob>& batch, std::vector<char>& rolled_back) {
@@ -260,6 +337,7 @@ class PostgresStore::Lane {
   const size_t queue_jobs_max_;
   std::atomic<std::uint64_t>& transactions_committed_;
   std::atomic<std::uint64_t>& jobs_run_;
+  std::atomic<std::uint64_t>& batches_run_singly_;
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -269,6 +347,7 @@ class PostgresStore::Lane {
 
   // Used by the lane's thread only.
   std::unique_ptr<pg::Connection> conn_;
+  FiberStackPool stacks_;
   bool commit_sent_ = false;  // the batch being tried has sent its COMMIT
   int backoff_ms_ = 0;
   Clock::time_point next_connect_{};
@@ -383,7 +462,8 @@ PostgresStore::PostgresStore(PostgresOptions options) : options_(std::move(optio
       std::max<size_t>(1, options_.queue_jobs_max / static_cast<size_t>(options_.writer_lanes));
   for (int i = 0; i < options_.writer_lanes; ++i) {
     lanes_.push_back(
-        std::make_unique<Lane>(options_, i, per_lane, transactions_committed_, jobs_run_));
+        std::make_unique<Lane>(options_, i, per_lane, transactions_committed_, jobs_run_,
+                               batches_run_singly_));
   }
 }
 
@@ -416,6 +496,7 @@ StoreStats PostgresStore::Stats() {
   for (auto& lane : lanes_) stats.queue_jobs += lane->queued();
   stats.transactions_committed = transactions_committed_.load();
   stats.jobs_run = jobs_run_.load();
+  stats.batches_run_singly = batches_run_singly_.load();
   return stats;
 }
 

@@ -4,8 +4,15 @@
 // A job goes to the lane its WriteJob::lane_key hashes to (any lane when empty), so that jobs on
 // the same hot row coalesce in one lane instead of fighting over its lock across connections.
 // Each lane does group commit like the SQLite writer: it takes up to batch_size_max queued jobs,
-// runs them in one transaction, each inside its own SAVEPOINT, and answers them all after the
-// single COMMIT. A lone job runs at once: a lane never waits to fill a batch.
+// runs them in one transaction and answers them all after the single COMMIT. A lone job runs at
+// once: a lane never waits to fill a batch.
+//
+// The jobs of a batch first run side by side, each on a fiber (FiberBatch): the statements they
+// need answered at the same step travel in one round trip, so a batch of holds costs a few round
+// trips whatever its size. A job that fails without having written anything (a seat already
+// taken) needs no undoing. If a statement fails, or a job fails after writing, the batch is
+// rolled back and its jobs run again one after the other, each inside its own SAVEPOINT, so
+// that a failing job rolls back alone while the others commit together.
 //
 // Statements are prepared once per connection and sent in libpq's pipeline mode: savepoints and
 // writes whose result the job does not need ride along with the next statement that needs an
@@ -42,6 +49,8 @@ struct PostgresOptions {
   int batch_retries_max = 3;        // runs again after a deadlock or serialization failure
   int reconnect_backoff_ms_max = 500;
   int reader_wait_ms_max = 1'000;  // a reader waits this long at most for a free connection
+  bool interleave_jobs = true;     // false: every batch runs its jobs one after the other
+  size_t fiber_stack_bytes = 256 * 1024;  // per job of an interleaved batch
   pg::PipelineOptions pipeline;
 };
 
@@ -70,6 +79,7 @@ class PostgresStore final : public Store {
   std::atomic<std::uint64_t> next_lane_{0};
   std::atomic<std::uint64_t> transactions_committed_{0};
   std::atomic<std::uint64_t> jobs_run_{0};
+  std::atomic<std::uint64_t> batches_run_singly_{0};
 };
 
 // Applies pending migrations to the database at `url` and returns how many. Throws pg::PgError.

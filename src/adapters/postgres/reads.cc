@@ -120,6 +120,7 @@ std::string TextArray(const std::vector<std::string>& ids) {
 
 template <class Base>
 std::vector<Reply> ReadOps<Base>::Send(size_t last) {
+  if (fibers_ != nullptr) return fibers_->Await(last);  // a failure abandons the whole batch
   std::vector<Reply> replies = conn_.RoundTrip();
   BO_ASSERT(replies.size() >= last);
   for (const Reply& reply : replies) {

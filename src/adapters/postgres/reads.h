@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "adapters/postgres/connection.h"
+#include "adapters/postgres/fiber_batch.h"
 #include "ports/store.h"
 
 namespace bo::postgres {
@@ -18,7 +19,9 @@ namespace bo::postgres {
 template <class Base>
 class ReadOps : public Base {
  public:
-  explicit ReadOps(pg::Connection& conn) : conn_(conn) {}
+  // With `fibers`, the reads run on a fiber of that batch and share its round trips.
+  explicit ReadOps(pg::Connection& conn, FiberBatch* fibers = nullptr)
+      : conn_(conn), fibers_(fibers) {}
 
   std::optional<User> FindUserById(std::string_view id) override;
   std::optional<User> FindUserByEmail(std::string_view email) override;
@@ -53,6 +56,7 @@ class ReadOps : public Base {
   void FillSeatIds(std::vector<Reservation>& reservations);
 
   pg::Connection& conn_;
+  FiberBatch* const fibers_;
   // Set once a statement failed with a deadlock or a serialization failure: the writer then
   // runs its whole transaction again, even if the job caught the exception.
   bool retry_needed_ = false;

@@ -119,14 +119,15 @@ constexpr size_t kQueuedWritesMax = 1'000;
 
 void PgWriteTx::QueueWrite(const pg::Statement& statement,
                            std::initializer_list<pg::Param> params) {
+  changed_ = true;
   conn_.Queue(statement, params);
   if (conn_.queued() >= kQueuedWritesMax) (void)Send(0);
 }
 
 bool PgWriteTx::InsertUser(const User& u) {
-  return Fetch(kInsertUser, {u.id, u.email, u.name, u.password_hash, GradeName(u.grade),
-                             RoleName(u.role), u.created_at_ms})
-             .affected_rows() == 1;
+  return Noted(Fetch(kInsertUser, {u.id, u.email, u.name, u.password_hash, GradeName(u.grade),
+                                   RoleName(u.role), u.created_at_ms})
+                   .affected_rows() == 1);
 }
 
 void PgWriteTx::InsertConcert(const Concert& c) {
@@ -150,20 +151,21 @@ std::optional<Money> PgWriteTx::HoldSeat(std::string_view seat_id, std::string_v
   const Reply reply = Fetch(kHoldSeat, {seat_id, schedule_id, reservation_id});
   if (reply.rows() == 0) return std::nullopt;
   BO_ASSERT(reply.Int64(0, 1) == 1);  // the schedule's count changed with the seat
+  changed_ = true;
   return reply.Int64(0, 0);
 }
 
 int PgWriteTx::ReleaseSeats(std::string_view reservation_id, std::string_view schedule_id) {
-  return static_cast<int>(Fetch(kReleaseSeats, {reservation_id, schedule_id}).Int64(0, 0));
+  return Noted(static_cast<int>(Fetch(kReleaseSeats, {reservation_id, schedule_id}).Int64(0, 0)));
 }
 
 int PgWriteTx::SellSeats(std::string_view reservation_id) {
-  return static_cast<int>(Fetch(kSellSeats, {reservation_id}).affected_rows());
+  return Noted(static_cast<int>(Fetch(kSellSeats, {reservation_id}).affected_rows()));
 }
 
 bool PgWriteTx::TakeUnits(std::string_view ticket_type_id, int n) {
   BO_ASSERT(n > 0);
-  return Fetch(kTakeUnits, {ticket_type_id, n}).affected_rows() == 1;
+  return Noted(Fetch(kTakeUnits, {ticket_type_id, n}).affected_rows() == 1);
 }
 
 void PgWriteTx::ReturnUnits(std::string_view ticket_type_id, int n) {
@@ -184,9 +186,9 @@ void PgWriteTx::InsertReservation(const Reservation& r) {
 bool PgWriteTx::TransitionReservation(std::string_view id, ReservationStatus from,
                                       ReservationStatus to, ExpiryGuard guard, UnixMs now_ms) {
   BO_ASSERT(IsAllowedTransition(from, to));
-  return Fetch(kTransition, {id, ReservationStatusName(from), ReservationStatusName(to),
-                             static_cast<int>(guard), now_ms})
-             .affected_rows() == 1;
+  return Noted(Fetch(kTransition, {id, ReservationStatusName(from), ReservationStatusName(to),
+                                   static_cast<int>(guard), now_ms})
+                   .affected_rows() == 1);
 }
 
 std::vector<Reservation> PgWriteTx::DueHolds(UnixMs now_ms, std::string_view schedule_id,
@@ -205,6 +207,7 @@ std::optional<Money> PgWriteTx::CreditWallet(std::string_view user_id, Money amo
   BO_ASSERT(amount >= 0);
   const Reply reply = Fetch(kCreditWallet, {user_id, amount, kBalanceMax});
   if (reply.rows() == 0) return std::nullopt;
+  changed_ = true;
   return reply.Int64(0, 0);
 }
 
@@ -213,6 +216,7 @@ std::optional<Money> PgWriteTx::DebitWallet(std::string_view user_id, Money amou
   if (amount == 0) return WalletBalance(user_id);
   const Reply reply = Fetch(kDebitWallet, {user_id, amount});
   if (reply.rows() == 0) return std::nullopt;
+  changed_ = true;
   return reply.Int64(0, 0);
 }
 
@@ -241,7 +245,7 @@ void PgWriteTx::SaveIdempotentResponse(std::string_view user_id, std::string_vie
 }
 
 int PgWriteTx::PruneIdempotentResponses(UnixMs before_ms, int limit) {
-  return static_cast<int>(Fetch(kPruneIdempotent, {before_ms, limit}).affected_rows());
+  return Noted(static_cast<int>(Fetch(kPruneIdempotent, {before_ms, limit}).affected_rows()));
 }
 
 }  // namespace bo::postgres

@@ -14,10 +14,15 @@ namespace bo::postgres {
 
 class PgWriteTx final : public ReadOps<WriteTx> {
  public:
-  explicit PgWriteTx(pg::Connection& conn) : ReadOps<WriteTx>(conn) {}
+  // With `fibers`, the job runs on a fiber of that batch (see FiberBatch).
+  explicit PgWriteTx(pg::Connection& conn, FiberBatch* fibers = nullptr)
+      : ReadOps<WriteTx>(conn, fibers) {}
 
   // Whether a statement of this transaction hit a deadlock or serialization failure.
   bool retry_needed() const { return retry_needed_; }
+  // Whether the job wrote anything: a write queued, or a conditional write that took effect.
+  // A job that returns false without having changed anything needs no rollback of its own.
+  bool changed() const { return changed_; }
 
   bool InsertUser(const User& user) override;
   void InsertConcert(const Concert& concert) override;
@@ -47,6 +52,14 @@ class PgWriteTx final : public ReadOps<WriteTx> {
  private:
   // Queues a write whose result is not needed; sends the queue when it is long.
   void QueueWrite(const pg::Statement& statement, std::initializer_list<pg::Param> params);
+  // Records that a conditional write took effect (`took_effect`) and returns it.
+  template <class T>
+  T Noted(T took_effect) {
+    if (took_effect) changed_ = true;
+    return took_effect;
+  }
+
+  bool changed_ = false;
 };
 
 }  // namespace bo::postgres

@@ -1,0 +1,166 @@
+#include "adapters/postgres/fiber_batch.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <boost/context/fiber.hpp>
+#include <new>
+
+#include "common/assert.h"
+
+namespace bo::postgres {
+namespace {
+
+namespace ctx = boost::context;
+
+// Boost.Context's StackAllocator over the pool: a handle, copied into each fiber.
+struct PooledStack {
+  FiberStackPool* pool;
+
+  ctx::stack_context allocate() {
+    const std::span<std::byte> stack = pool->Take();
+    ctx::stack_context context;
+    context.size = stack.size();
+    context.sp = stack.data() + stack.size();  // stacks grow down
+    return context;
+  }
+
+  void deallocate(ctx::stack_context& context) noexcept {
+    pool->Give({static_cast<std::byte*>(context.sp) - context.size, context.size});
+  }
+};
+
+size_t PageBytes() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
+
+}  // namespace
+
+struct FiberBatch::Task {
+  ctx::fiber fiber;  // the task's side: where it resumes
+  ctx::fiber back;   // the lane's side, while the task runs
+  bool finished = false;
+  bool waiting = false;
+  size_t first = 0;  // of the statements it awaits, in the next round trip's replies
+  size_t count = 0;
+  std::vector<pg::Reply> replies;
+};
+
+FiberBatch::FiberBatch(pg::Connection& conn, FiberStackPool& stacks)
+    : conn_(conn), stacks_(stacks) {}
+
+FiberBatch::~FiberBatch() {
+  for (const auto& task : tasks_) BO_ASSERT(task->finished);
+}
+
+bool FiberBatch::Run(std::span<const std::function<void()>> bodies) {
+  BO_ASSERT(tasks_.empty() && bodies.size() <= stacks_.jobs_max());
+  tasks_.reserve(bodies.size());
+  for (const std::function<void()>& body : bodies) {
+    auto task = std::make_unique<Task>();
+    Task* t = task.get();
+    t->fiber = ctx::fiber(std::allocator_arg, PooledStack{&stacks_},
+                          [t, &body](ctx::fiber&& back) {
+                            t->back = std::move(back);
+                            body();
+                            t->finished = true;
+                            return std::move(t->back);
+                          });
+    tasks_.push_back(std::move(task));
+  }
+  // Each round: run every task that can run until it waits or ends, then answer the waiting.
+  for (;;) {
+    bool waiting = false;
+    for (const auto& task : tasks_) {
+      if (!task->finished && !task->waiting) {
+        current_ = task.get();
+        task->fiber = std::move(task->fiber).resume();
+        current_ = nullptr;
+      }
+      waiting = waiting || task->waiting;
+    }
+    if (!waiting) break;
+    RoundTrip();
+  }
+  return !abandoned_;
+}
+
+std::vector<pg::Reply> FiberBatch::Await(size_t last) {
+  Task* t = current_;
+  BO_ASSERT(t != nullptr);
+  if (abandoned_) throw pg::PgError(std::string(kBatchAbandoned), failure_);
+  BO_ASSERT(last <= conn_.queued());
+  t->first = conn_.queued() - last;
+  t->count = last;
+  t->waiting = true;
+  t->back = std::move(t->back).resume();  // to the lane, until the round trip is done
+  if (abandoned_) throw pg::PgError(std::string(kBatchAbandoned), failure_);
+  return std::move(t->replies);
+}
+
+void FiberBatch::RoundTrip() {
+  std::vector<pg::Reply> replies;
+  if (!abandoned_) {
+    try {
+      replies = conn_.RoundTrip();
+      for (const pg::Reply& reply : replies) {
+        if (!reply.ok() && !reply.skipped()) {
+          Abandon(reply.sqlstate(), reply.error());
+          break;
+        }
+      }
+    } catch (const pg::PgError& e) {
+      Abandon(e.sqlstate(), e.what());
+    }
+  }
+  for (const auto& task : tasks_) {
+    if (!task->waiting) continue;
+    task->waiting = false;
+    if (abandoned_) continue;
+    BO_ASSERT(task->first + task->count <= replies.size());
+    task->replies.clear();
+    for (size_t i = 0; i < task->count; ++i) {
+      task->replies.push_back(std::move(replies[task->first + i]));
+    }
+  }
+}
+
+void FiberBatch::Abandon(const std::string& sqlstate, const std::string& what) {
+  abandoned_ = true;
+  failure_sqlstate_ = sqlstate;
+  failure_ = what;
+}
+
+FiberStackPool::FiberStackPool(size_t stack_bytes, size_t jobs_max)
+    : stack_bytes_(stack_bytes), jobs_max_(jobs_max) {
+  BO_ASSERT(jobs_max >= 1 && stack_bytes > 0 && stack_bytes % PageBytes() == 0);
+}
+
+FiberStackPool::~FiberStackPool() {
+  BO_ASSERT(free_.size() == mapped_);  // every stack given back
+  const size_t page = PageBytes();
+  for (const std::span<std::byte> stack : free_) ::munmap(stack.data() - page, stack.size() + page);
+}
+
+std::span<std::byte> FiberStackPool::Take() {
+  if (!free_.empty()) {
+    const std::span<std::byte> stack = free_.back();
+    free_.pop_back();
+    return stack;
+  }
+  BO_ASSERT(mapped_ < jobs_max_);
+  const size_t page = PageBytes();
+  void* base = ::mmap(nullptr, stack_bytes_ + page, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (base == MAP_FAILED) throw std::bad_alloc();
+  // The page below the stack faults on overflow instead of overwriting a neighbour.
+  const int guarded = ::mprotect(base, page, PROT_NONE);
+  BO_ASSERT(guarded == 0);
+  ++mapped_;
+  return {static_cast<std::byte*>(base) + page, stack_bytes_};
+}
+
+void FiberStackPool::Give(std::span<std::byte> stack) {
+  BO_ASSERT(free_.size() < mapped_);
+  free_.push_back(stack);
+}
+
+}  // namespace bo::postgres
