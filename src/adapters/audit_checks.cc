@@ -26,6 +26,13 @@ constexpr AuditQuery kQueries[] = {
      " JOIN reservations r ON r.id = rs.reservation_id LEFT JOIN seats s ON s.id = rs.seat_id"
      " WHERE r.status IN ('HELD', 'PAID') AND (s.reservation_id IS DISTINCT FROM r.id"
      " OR s.status <> CASE r.status WHEN 'HELD' THEN 'HELD' ELSE 'SOLD' END)"},
+    // PostgreSQL keeps no foreign key from reservations to schedules (a check per hold on the
+    // hottest row); the hold reads its schedule in its own transaction and schedules are never
+    // deleted. This says so after the fact.
+    {"every reservation belongs to a schedule",
+     "SELECT r.id FROM reservations r LEFT JOIN schedules sc ON sc.id = r.schedule_id"
+     " WHERE sc.id IS NULL",
+     nullptr},
     {"seatsAvailable of every schedule counts its available seats",
      "SELECT sc.id FROM schedules sc WHERE sc.seats_available <>"
      " (SELECT COUNT(*) FROM seats s WHERE s.schedule_id = sc.id AND s.status = 'AVAILABLE')"

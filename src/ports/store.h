@@ -110,7 +110,8 @@ class WriteTx : public StoreReader {
 
   // AVAILABLE -> HELD by `reservation_id`, only if the seat belongs to `schedule_id` and is
   // AVAILABLE. Returns the seat's price if it changed, nullopt otherwise. Keeps the schedule's
-  // seats_available in step (as do ReleaseSeats and SellSeats).
+  // seats_available in step (as does ReleaseSeats) by the time the transaction ends: a
+  // store may apply the count once for many holds.
   virtual std::optional<Money> HoldSeat(std::string_view seat_id, std::string_view schedule_id,
                                         std::string_view reservation_id) = 0;
   // HELD -> AVAILABLE for every seat held by `reservation_id`. Returns how many changed.

@@ -191,6 +191,17 @@ Result<std::unique_ptr<Connection>> Connection::OpenPipelined(const std::string&
   }
   PQsetNoticeProcessor(
       raw, [](void*, const char*) {}, nullptr);
+  // Every statement is a short one that a generic plan serves as well as a custom one; left
+  // to choose, the server plans a statement anew on each run whose custom plans look cheaper.
+  {
+    PGresult* set = PQexec(raw, "SET plan_cache_mode = force_generic_plan");
+    const bool ok = PQresultStatus(set) == PGRES_COMMAND_OK;
+    PQclear(set);
+    if (!ok) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "PostgreSQL: plan_cache_mode: " + FirstLine(PQerrorMessage(raw)));
+    }
+  }
   if (PQsetnonblocking(raw, 1) != 0 || PQenterPipelineMode(raw) != 1) {
     return MakeError(ErrorCode::kUnavailable,
                      "PostgreSQL: pipeline mode: " + FirstLine(PQerrorMessage(raw)));

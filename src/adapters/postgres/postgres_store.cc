@@ -266,7 +266,12 @@ class PostgresStore::Lane {
         return Outcome::kAbandoned;
       }
     }
-    // The commit carries the writes the jobs left queued.
+    // The commit carries the writes the jobs left queued, and the seat counts of those kept.
+    SeatCounts counts;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (kept[i]) counts.Merge(txs[i]->seat_counts());
+    }
+    counts.QueueOn(*conn_);
     conn_->Queue(kCommit, {});
     commit_sent_ = true;
     const std::vector<pg::Reply> replies = conn_->RoundTrip();
@@ -292,6 +297,12 @@ class PostgresStore::Lane {
       }
       if (conn_->broken()) return Outcome::kLost;
       if (tx.retry_needed()) return Outcome::kRetry;
+      // The job's seat counts ride with its end, inside its savepoint.
+      if (keep) {
+        tx.seat_counts().QueueOn(*conn_);
+      } else {
+        tx.seat_counts().Clear();
+      }
       const bool last = i + 1 == batch.size();
       bool undone = false;
       const Outcome ended = EndJob(keep, last, &undone);

@@ -30,14 +30,12 @@ constexpr Statement kInsertSeat{
     "w_insert_seat",
     "INSERT INTO seats(id, schedule_id, section, row_label, number, grade, price, status)"
     " VALUES ($1, $2, $3, $4, $5::int, $6, $7::bigint, 'AVAILABLE')"};
-// The seat and its schedule's seats_available change in one statement.
+// A hold leaves the schedule's seats_available to kCountSeats (see SeatCounts).
 constexpr Statement kHoldSeat{
     "w_hold_seat",
-    "WITH held AS (UPDATE seats SET status = 'HELD', reservation_id = $3"
-    "   WHERE id = $1 AND schedule_id = $2 AND status = 'AVAILABLE' RETURNING price),"
-    " counted AS (UPDATE schedules SET seats_available = seats_available - 1"
-    "   WHERE id = $2 AND EXISTS (SELECT 1 FROM held) RETURNING 1)"
-    " SELECT price, (SELECT count(*) FROM counted) FROM held"};
+    "UPDATE seats SET status = 'HELD', reservation_id = $3"
+    " WHERE id = $1 AND schedule_id = $2 AND status = 'AVAILABLE' RETURNING price"};
+// Releases are not the hot path: the seats and their schedule's count change in one statement.
 constexpr Statement kReleaseSeats{
     "w_release_seats",
     "WITH released AS (UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL"
@@ -46,6 +44,10 @@ constexpr Statement kReleaseSeats{
     "   SET seats_available = seats_available + (SELECT count(*) FROM released)"
     "   WHERE id = $2 AND EXISTS (SELECT 1 FROM released) RETURNING 1)"
     " SELECT count(*) FROM released"};
+// seats_available >= 0 is a CHECK: a count that went below zero fails the job (or batch).
+constexpr Statement kCountSeats{
+    "w_count_seats",
+    "UPDATE schedules SET seats_available = seats_available + $2::int WHERE id = $1"};
 constexpr Statement kSellSeats{
     "w_sell_seats",
     "UPDATE seats SET status = 'SOLD' WHERE reservation_id = $1 AND status = 'HELD'"};
@@ -117,6 +119,28 @@ constexpr size_t kQueuedWritesMax = 1'000;
 
 }  // namespace
 
+void SeatCounts::Add(std::string_view schedule_id, int change) {
+  if (change == 0) return;
+  for (auto& [id, total] : changes_) {
+    if (id == schedule_id) {
+      total += change;
+      return;
+    }
+  }
+  changes_.emplace_back(schedule_id, change);
+}
+
+void SeatCounts::Merge(const SeatCounts& other) {
+  for (const auto& [id, change] : other.changes_) Add(id, change);
+}
+
+void SeatCounts::QueueOn(pg::Connection& conn) {
+  for (const auto& [id, change] : changes_) {
+    if (change != 0) conn.Queue(kCountSeats, {id, change});
+  }
+  changes_.clear();
+}
+
 void PgWriteTx::QueueWrite(const pg::Statement& statement,
                            std::initializer_list<pg::Param> params) {
   changed_ = true;
@@ -150,8 +174,8 @@ std::optional<Money> PgWriteTx::HoldSeat(std::string_view seat_id, std::string_v
                                          std::string_view reservation_id) {
   const Reply reply = Fetch(kHoldSeat, {seat_id, schedule_id, reservation_id});
   if (reply.rows() == 0) return std::nullopt;
-  BO_ASSERT(reply.Int64(0, 1) == 1);  // the schedule's count changed with the seat
   changed_ = true;
+  seat_counts_.Add(schedule_id, -1);
   return reply.Int64(0, 0);
 }
 

@@ -6,11 +6,37 @@
 // with the job's next read or with the statements that end the job, so that a one-seat hold
 // costs few round trips. A queued write that fails makes the job's next read throw, or, when
 // the job has already returned, rolls the job back (WriteJob::done(false) for it alone).
+//
+// A schedule's seats_available is not updated by each hold: every hold of a busy schedule
+// would update that one row again, and many updates of one row in one transaction each walk
+// the chain of its versions. Holds add up their changes (SeatCounts), and the writer lane
+// applies them once per job kept, or once per batch, before COMMIT: the count is in step
+// whenever a transaction ends, which is all a reader can see. (Releases, off the hot path,
+// update the count in their own statement.)
 #pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "adapters/postgres/reads.h"
 
 namespace bo::postgres {
+
+// Changes to schedules' seats_available not yet written.
+class SeatCounts {
+ public:
+  void Add(std::string_view schedule_id, int change);
+  void Merge(const SeatCounts& other);
+  // Queues one conditional update per schedule whose count changed, then forgets them.
+  // REQUIRES: `conn` pipelined, inside the transaction the changes belong to.
+  void QueueOn(pg::Connection& conn);
+  void Clear() { changes_.clear(); }
+
+ private:
+  std::vector<std::pair<std::string, int>> changes_;  // a job touches one schedule, or few
+};
 
 class PgWriteTx final : public ReadOps<WriteTx> {
  public:
@@ -23,6 +49,8 @@ class PgWriteTx final : public ReadOps<WriteTx> {
   // Whether the job wrote anything: a write queued, or a conditional write that took effect.
   // A job that returns false without having changed anything needs no rollback of its own.
   bool changed() const { return changed_; }
+  // The seats_available changes of the holds so far, for the lane to apply.
+  SeatCounts& seat_counts() { return seat_counts_; }
 
   bool InsertUser(const User& user) override;
   void InsertConcert(const Concert& concert) override;
@@ -60,6 +88,7 @@ class PgWriteTx final : public ReadOps<WriteTx> {
   }
 
   bool changed_ = false;
+  SeatCounts seat_counts_;
 };
 
 }  // namespace bo::postgres
