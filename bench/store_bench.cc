@@ -289,17 +289,16 @@ void BM_HoldAndPay(benchmark::State& state) {
   env.EnsureBalance(n);  // every seat costs 1
   Store& store = StoreOf(state);
   RunWindowed(state, state.range(0), [&env, &store, &seats](std::int64_t i, InFlight& in_flight) {
-    SubmitHoldSeat(store, seats[static_cast<size_t>(i)],
-                   [&env, &store, &in_flight](Result<Reservation> held) {
-                     if (!held.ok()) return in_flight.Done(false);
-                     SubmitUseCase<Payment>(
-                         store,
-                         [&svc = env.svc(), id = held->id](WriteTx& tx) {
-                           return PayReservation(tx, svc, kUserId, id);
-                         },
-                         [&in_flight](Result<Payment> paid) { in_flight.Done(paid.ok()); },
-                         kUserId);
-                   });
+    SubmitHoldSeat(
+        store, seats[static_cast<size_t>(i)], [&env, &store, &in_flight](Result<Reservation> held) {
+          if (!held.ok()) return in_flight.Done(false);
+          SubmitUseCase<Payment>(
+              store,
+              [&svc = env.svc(), id = held->id](WriteTx& tx) {
+                return PayReservation(tx, svc, kUserId, id);
+              },
+              [&in_flight](Result<Payment> paid) { in_flight.Done(paid.ok()); }, kUserId);
+        });
   });
 }
 

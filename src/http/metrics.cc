@@ -53,6 +53,9 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> r)
       writer_transactions(GaugeOf(*r, "boxoffice_store_transactions_committed",
                                   "Transactions the store's writer committed")),
       writer_jobs(GaugeOf(*r, "boxoffice_store_write_jobs", "Write jobs the store's writer ran")),
+      writer_batches_run_singly(
+          GaugeOf(*r, "boxoffice_store_batches_run_singly",
+                  "Batches run side by side at first, then again one job at a time")),
       queue_tokens_issued(
           CounterOf(*r, "boxoffice_queue_tokens_issued_total", "Queue tokens issued")),
       queue_admitted(CounterOf(*r, "boxoffice_queue_admitted_total",

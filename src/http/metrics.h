@@ -31,9 +31,10 @@ class Metrics {
   prometheus::Counter& cancellations;
   prometheus::Counter& expiries;
   prometheus::Counter& wallet_charges;
-  prometheus::Gauge& writer_queue_jobs;    // set when scraped
-  prometheus::Gauge& writer_transactions;  // set when scraped
-  prometheus::Gauge& writer_jobs;          // set when scraped
+  prometheus::Gauge& writer_queue_jobs;          // set when scraped
+  prometheus::Gauge& writer_transactions;        // set when scraped
+  prometheus::Gauge& writer_jobs;                // set when scraped
+  prometheus::Gauge& writer_batches_run_singly;  // set when scraped; PostgreSQL only
 
   // The waiting room. Admitted per second is rate(boxoffice_queue_admitted_total).
   prometheus::Counter& queue_tokens_issued;   // new queue tokens

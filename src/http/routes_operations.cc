@@ -23,6 +23,7 @@ void MetricsRoute(Api& api, std::shared_ptr<Call> call) {
   api.metrics().writer_queue_jobs.Set(static_cast<double>(stats.queue_jobs));
   api.metrics().writer_transactions.Set(static_cast<double>(stats.transactions_committed));
   api.metrics().writer_jobs.Set(static_cast<double>(stats.jobs_run));
+  api.metrics().writer_batches_run_singly.Set(static_cast<double>(stats.batches_run_singly));
   if (auto queue = api.waiting_room().Stats(api.services().clock.NowMs()); queue.ok()) {
     api.metrics().queue_waiting.Set(static_cast<double>(queue->waiting));
     api.metrics().queue_active.Set(static_cast<double>(queue->active));

@@ -1,8 +1,9 @@
 // What only the shared PostgreSQL store has to prove, on a throwaway server: several writer
 // lanes racing for the same rows never oversell, the jobs of one batch run side by side keep
 // each outcome their own (and fall back to one at a time when they cannot), two instances
-// sweeping one database expire each hold once, a deadlock between lanes is run again instead of failing, a queued write that
-// fails undoes its job alone, and the store comes back by itself after the database restarts.
+// sweeping one database expire each hold once, a deadlock between lanes is run again instead of
+// failing, a queued write that fails undoes its job alone, and the store comes back by itself after
+// the database restarts.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -261,7 +262,8 @@ TEST_F(PostgresStoreTest, HoldsThatFindTheirSeatTakenDoNotRunTheBatchAgain) {
   constexpr int kJobs = 200;
   std::atomic<int> won{0}, refused{0}, answered{0};
   for (int i = 0; i < kJobs; ++i) {
-    const ReserveSeatsCommand cmd{"usr_" + std::to_string(i), schedule.id,
+    const ReserveSeatsCommand cmd{"usr_" + std::to_string(i),
+                                  schedule.id,
                                   {seat_ids[static_cast<size_t>(i) % seat_ids.size()]}};
     SubmitUseCase<Reservation>(
         *store, [&, cmd](WriteTx& tx) { return ReserveSeats(tx, svc_, cmd); },

@@ -8,17 +8,43 @@
 
 #include "common/assert.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 namespace bo::postgres {
 namespace {
 
 namespace ctx = boost::context;
 
-// Boost.Context's StackAllocator over the pool: a handle, copied into each fiber.
+// AddressSanitizer must be told of every switch of stacks (a no-op without it): Start before
+// leaving a stack for the one at [bottom, bottom + size), Finish on arriving, which reports
+// the stack left. A null `fake_stack` to Start says the stack left is done for good.
+void StartSwitch(void** fake_stack, const void* bottom, size_t size) {
+#if defined(__SANITIZE_ADDRESS__)
+  __sanitizer_start_switch_fiber(fake_stack, bottom, size);
+#else
+  (void)fake_stack, (void)bottom, (void)size;
+#endif
+}
+
+void FinishSwitch(void* fake_stack, const void** bottom_left, size_t* size_left) {
+#if defined(__SANITIZE_ADDRESS__)
+  __sanitizer_finish_switch_fiber(fake_stack, bottom_left, size_left);
+#else
+  (void)fake_stack, (void)bottom_left, (void)size_left;
+#endif
+}
+
+// Boost.Context's StackAllocator over the pool: a handle, copied into each fiber. It tells
+// `*taken` which stack it gave.
 struct PooledStack {
   FiberStackPool* pool;
+  std::span<std::byte>* taken;
 
   ctx::stack_context allocate() {
     const std::span<std::byte> stack = pool->Take();
+    *taken = stack;
     ctx::stack_context context;
     context.size = stack.size();
     context.sp = stack.data() + stack.size();  // stacks grow down
@@ -37,6 +63,8 @@ size_t PageBytes() { return static_cast<size_t>(::sysconf(_SC_PAGESIZE)); }
 struct FiberBatch::Task {
   ctx::fiber fiber;  // the task's side: where it resumes
   ctx::fiber back;   // the lane's side, while the task runs
+  std::span<std::byte> stack;
+  void* fake_stack = nullptr;  // AddressSanitizer's, while the task is switched out
   bool finished = false;
   bool waiting = false;
   size_t first = 0;  // of the statements it awaits, in the next round trip's replies
@@ -57,11 +85,13 @@ bool FiberBatch::Run(std::span<const std::function<void()>> bodies) {
   for (const std::function<void()>& body : bodies) {
     auto task = std::make_unique<Task>();
     Task* t = task.get();
-    t->fiber = ctx::fiber(std::allocator_arg, PooledStack{&stacks_},
-                          [t, &body](ctx::fiber&& back) {
+    t->fiber = ctx::fiber(std::allocator_arg, PooledStack{&stacks_, &t->stack},
+                          [this, t, &body](ctx::fiber&& back) {
+                            FinishSwitch(nullptr, &lane_stack_bottom_, &lane_stack_size_);
                             t->back = std::move(back);
                             body();
                             t->finished = true;
+                            StartSwitch(nullptr, lane_stack_bottom_, lane_stack_size_);
                             return std::move(t->back);
                           });
     tasks_.push_back(std::move(task));
@@ -72,7 +102,10 @@ bool FiberBatch::Run(std::span<const std::function<void()>> bodies) {
     for (const auto& task : tasks_) {
       if (!task->finished && !task->waiting) {
         current_ = task.get();
+        void* fake_stack = nullptr;
+        StartSwitch(&fake_stack, task->stack.data(), task->stack.size());
         task->fiber = std::move(task->fiber).resume();
+        FinishSwitch(fake_stack, nullptr, nullptr);
         current_ = nullptr;
       }
       waiting = waiting || task->waiting;
@@ -91,7 +124,9 @@ std::vector<pg::Reply> FiberBatch::Await(size_t last) {
   t->first = conn_.queued() - last;
   t->count = last;
   t->waiting = true;
+  StartSwitch(&t->fake_stack, lane_stack_bottom_, lane_stack_size_);
   t->back = std::move(t->back).resume();  // to the lane, until the round trip is done
+  FinishSwitch(t->fake_stack, &lane_stack_bottom_, &lane_stack_size_);
   if (abandoned_) throw pg::PgError(std::string(kBatchAbandoned), failure_);
   return std::move(t->replies);
 }

@@ -66,6 +66,9 @@ class FiberBatch {
   FiberStackPool& stacks_;
   std::vector<std::unique_ptr<Task>> tasks_;
   Task* current_ = nullptr;  // the task whose fiber runs, or null on the lane's own stack
+  // The lane's stack, as AddressSanitizer reported it when a task was switched in.
+  const void* lane_stack_bottom_ = nullptr;
+  size_t lane_stack_size_ = 0;
   bool abandoned_ = false;
   std::string failure_sqlstate_;
   std::string failure_;

@@ -472,9 +472,8 @@ PostgresStore::PostgresStore(PostgresOptions options) : options_(std::move(optio
   const size_t per_lane =
       std::max<size_t>(1, options_.queue_jobs_max / static_cast<size_t>(options_.writer_lanes));
   for (int i = 0; i < options_.writer_lanes; ++i) {
-    lanes_.push_back(
-        std::make_unique<Lane>(options_, i, per_lane, transactions_committed_, jobs_run_,
-                               batches_run_singly_));
+    lanes_.push_back(std::make_unique<Lane>(options_, i, per_lane, transactions_committed_,
+                                            jobs_run_, batches_run_singly_));
   }
 }
 

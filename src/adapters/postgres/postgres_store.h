@@ -48,8 +48,8 @@ struct PostgresOptions {
   size_t queue_jobs_max = 100'000;  // jobs waiting, over all lanes; more are refused
   int batch_retries_max = 3;        // runs again after a deadlock or serialization failure
   int reconnect_backoff_ms_max = 500;
-  int reader_wait_ms_max = 1'000;  // a reader waits this long at most for a free connection
-  bool interleave_jobs = true;     // false: every batch runs its jobs one after the other
+  int reader_wait_ms_max = 1'000;         // a reader waits this long at most for a free connection
+  bool interleave_jobs = true;            // false: every batch runs its jobs one after the other
   size_t fiber_stack_bytes = 256 * 1024;  // per job of an interleaved batch
   pg::PipelineOptions pipeline;
 };
