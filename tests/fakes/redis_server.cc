@@ -85,6 +85,14 @@ void RedisServerProcess::Stop() {
   pid_ = -1;
 }
 
+void RedisServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
 bool RedisServerProcess::Restart() {
   Stop();
   return Start();

@@ -24,9 +24,15 @@ class RedisServerProcess {
   // restart of Redis does to its data. Returns whether it answers again.
   bool Restart();
 
+  // Kills the server at once (SIGKILL), as a crash would: its clients' connections break with
+  // whatever they had sent unanswered.
+  void Kill();
+
+  // Starts the server again on the same port, empty, after Kill. Returns whether it answers.
+  bool Start();
+
  private:
   RedisServerProcess() = default;
-  bool Start();
   void Stop();
 
   std::string dir_;
