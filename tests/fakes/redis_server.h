@@ -34,6 +34,8 @@ class RedisServerProcess {
  private:
   RedisServerProcess() = default;
   void Stop();
+  // Sends `signal` to the server and waits for it to exit.
+  void End(int signal);
 
   std::string dir_;
   int port_ = 0;

@@ -77,6 +77,17 @@ namespace {
 
 std::string User(int i) { return "usr_" + std::to_string(i); }
 
+// A room admitting 1 a second whose sale opens at `opens_at_ms`.
+WaitingRoomSettings OpensAt(UnixMs opens_at_ms) {
+  WaitingRoomSettings s;
+  s.enabled = true;
+  s.admit_per_second = 1;
+  s.max_active = 1000;
+  s.active_ttl_seconds = 600;
+  s.opens_at_ms = opens_at_ms;
+  return s;
+}
+
 TEST_P(WaitingRoomContract, SequentialArrivalsGetPositionsInArrivalOrder) {
   Configure("con_a", 10, 100, 60);
   std::vector<std::string> tokens;
@@ -290,13 +301,7 @@ TEST_P(WaitingRoomContract, LeavingNeedsTheOwnerAndAnActiveToken) {
 }
 
 TEST_P(WaitingRoomContract, AReadThatOpensTheSaleShowsThePlaceDrawn) {
-  WaitingRoomSettings s;
-  s.enabled = true;
-  s.admit_per_second = 1;
-  s.max_active = 1000;
-  s.active_ttl_seconds = 600;
-  s.opens_at_ms = kStart + 60'000;
-  Configure("con_a", s);
+  Configure("con_a", OpensAt(kStart + 60'000));
   std::vector<std::string> early;
   for (int i = 1; i <= 3; ++i) early.push_back(Join("con_a", User(i)).token.token);
   clock_.Set(kStart + 60'000);
@@ -309,13 +314,7 @@ TEST_P(WaitingRoomContract, AReadThatOpensTheSaleShowsThePlaceDrawn) {
 }
 
 TEST_P(WaitingRoomContract, PreQueueIsShuffledOnceWhenTheSaleOpens) {
-  WaitingRoomSettings s;
-  s.enabled = true;
-  s.admit_per_second = 1;
-  s.max_active = 1000;
-  s.active_ttl_seconds = 600;
-  s.opens_at_ms = kStart + 60'000;
-  Configure("con_a", s);
+  Configure("con_a", OpensAt(kStart + 60'000));
   constexpr int kEarly = 40;
   std::vector<std::string> early;
   for (int i = 1; i <= kEarly; ++i) {
