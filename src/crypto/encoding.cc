@@ -1,8 +1,10 @@
 #include "crypto/encoding.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -83,11 +85,57 @@ std::string HexEncode(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// An HMAC-SHA256 context of one thread, set up for the key it last used: the one-shot HMAC()
+// looks the algorithm up and builds its contexts on every call, which costs several times the
+// MAC of a token (every request verifies one).
+class ThreadHmac {
+ public:
+  ~ThreadHmac() { EVP_MAC_CTX_free(ctx_); }
+
+  // False if OpenSSL failed; then `md` is unset.
+  bool Mac(std::string_view key, std::string_view message, unsigned char* md, size_t* md_len) {
+    if (!ctx_ || key != key_) {
+      static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+      EVP_MAC_CTX_free(ctx_);
+      ctx_ = hmac ? EVP_MAC_CTX_new(hmac) : nullptr;
+      char digest[] = "SHA256";
+      const OSSL_PARAM params[] = {
+          OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+          OSSL_PARAM_construct_end()};
+      if (!ctx_ || EVP_MAC_init(ctx_, reinterpret_cast<const unsigned char*>(key.data()),
+                                key.size(), params) != 1) {
+        EVP_MAC_CTX_free(ctx_);
+        ctx_ = nullptr;
+        return false;
+      }
+      key_.assign(key);
+    } else if (EVP_MAC_init(ctx_, nullptr, 0, nullptr) != 1) {  // the same key again
+      return false;
+    }
+    return EVP_MAC_update(ctx_, reinterpret_cast<const unsigned char*>(message.data()),
+                          message.size()) == 1 &&
+           EVP_MAC_final(ctx_, md, md_len, EVP_MAX_MD_SIZE) == 1;
+  }
+
+ private:
+  std::string key_;
+  EVP_MAC_CTX* ctx_ = nullptr;
+};
+
+}  // namespace
+
 std::string HmacSha256(std::string_view key, std::string_view message) {
+  thread_local ThreadHmac hmac;
   unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), md, &md_len);
+  size_t md_len = 0;
+  if (!hmac.Mac(key, message, md, &md_len)) {
+    unsigned int one_shot_len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(message.data()), message.size(), md, &one_shot_len);
+    md_len = one_shot_len;
+  }
   return std::string(reinterpret_cast<const char*>(md), md_len);
 }
 

@@ -100,14 +100,31 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> r)
                    .Help("HTTP request latency by route, from parsed request to response")
                    .Register(*r)) {}
 
-void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status,
-                             std::chrono::steady_clock::duration elapsed) {
+Metrics::RequestSeries Metrics::SeriesOf(const std::string& route, const std::string& method,
+                                         int status) {
+  std::string key = route;
+  key.push_back(' ');
+  key.append(method).push_back(' ');
+  key.append(std::to_string(status));
+  {
+    std::shared_lock lock(series_mu_);
+    if (auto it = series_.find(key); it != series_.end()) return it->second;
+  }
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
-  requests_.Add({{"route", route}, {"method", method}, {"status", std::to_string(status)}})
-      .Increment();
-  latency_.Add({{"route", route}, {"method", method}}, kBuckets)
-      .Observe(std::chrono::duration<double>(elapsed).count());
+  std::unique_lock lock(series_mu_);
+  RequestSeries series{
+      &requests_.Add({{"route", route}, {"method", method}, {"status", std::to_string(status)}}),
+      &latency_.Add({{"route", route}, {"method", method}}, kBuckets)};
+  series_.emplace(std::move(key), series);
+  return series;
+}
+
+void Metrics::ObserveRequest(const std::string& route, const std::string& method, int status,
+                             std::chrono::steady_clock::duration elapsed) {
+  const RequestSeries series = SeriesOf(route, method, status);
+  series.requests->Increment();
+  series.latency->Observe(std::chrono::duration<double>(elapsed).count());
 }
 
 std::string Metrics::Serialize() const {

@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <memory>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 
 #include "events/event_metrics.h"
 
@@ -56,9 +58,21 @@ class Metrics {
  private:
   explicit Metrics(std::shared_ptr<prometheus::Registry> registry);
 
+  // The count and latency of one route, method and status.
+  struct RequestSeries {
+    prometheus::Counter* requests;
+    prometheus::Histogram* latency;
+  };
+  RequestSeries SeriesOf(const std::string& route, const std::string& method, int status);
+
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& latency_;
+  // Every request looks its series up here, under a shared lock: a family's Add builds a
+  // metric (buckets and all) and takes the family's one mutex on every call. Bounded by the
+  // routes, their methods and the statuses they answer.
+  std::shared_mutex series_mu_;
+  std::unordered_map<std::string, RequestSeries> series_;  // "route method status"
 };
 
 }  // namespace bo

@@ -13,6 +13,23 @@ bool RequireIdempotencyKey(Call& call);  // routes_wallet.cc
 
 namespace {
 
+// Pays the reservation of `reservation_id` for the caller. REQUIRES: the queue gate passed.
+void Pay(Api& api, std::shared_ptr<Call> call, std::string reservation_id) {
+  Metrics& m = api.metrics();
+  std::string user_id = call->caller().user_id;
+  api.Write<Payment>(
+      call,
+      [&api, user_id, id = std::move(reservation_id)](WriteTx& tx) {
+        return PayReservation(tx, api.services(), user_id, id);
+      },
+      [&m](const Payment& p) {
+        m.sales.Increment();
+        m.tickets_issued.Increment(static_cast<double>(p.tickets.size()));
+        return ResourceResponse(201, p, &WritePayment);
+      },
+      user_id);  // the buyer's wallet is the row payments share
+}
+
 void PayRoute(Api& api, std::shared_ptr<Call> call) {
   if (!RequireIdempotencyKey(*call)) return;
   auto input = DecodePay(call->request.body);
@@ -21,22 +38,14 @@ void PayRoute(Api& api, std::shared_ptr<Call> call) {
     // Another user's or an unknown reservation is left to the use case, which answers 404.
     const auto r = api.store().Read()->FindReservation(input->reservation_id);
     if (r && r->user_id == call->caller().user_id) {
-      if (!PassQueueGate(api, *call, r->concert_id)) return;
-      EndQueueTokenOnSuccess(api, *call, r->concert_id);
+      return PassQueueGate(api, call, r->concert_id,
+                           [&api, call, id = input->reservation_id, concert_id = r->concert_id] {
+                             EndQueueTokenOnSuccess(api, *call, concert_id);
+                             Pay(api, call, id);
+                           });
     }
   }
-  Metrics& m = api.metrics();
-  api.Write<Payment>(
-      call,
-      [&api, user_id = call->caller().user_id, id = input->reservation_id](WriteTx& tx) {
-        return PayReservation(tx, api.services(), user_id, id);
-      },
-      [&m](const Payment& p) {
-        m.sales.Increment();
-        m.tickets_issued.Increment(static_cast<double>(p.tickets.size()));
-        return ResourceResponse(201, p, &WritePayment);
-      },
-      call->caller().user_id);  // the buyer's wallet is the row payments share
+  Pay(api, std::move(call), std::move(input->reservation_id));
 }
 
 void GetPaymentRoute(Api& api, std::shared_ptr<Call> call) {

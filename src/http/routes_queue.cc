@@ -60,36 +60,57 @@ void JoinRoute(Api& api, std::shared_ptr<Call> call) {
   if (!TakeJoinAllowance(api, *call, now_ms)) return;
   auto concert_id = DecodeJoinQueue(call->request.body);
   if (!concert_id.ok()) return call->respond(ProblemResponse(concert_id.error()));
-  auto joined = api.waiting_room().Join(*concert_id, call->caller().user_id, now_ms);
-  if (!joined.ok()) {
-    // A concert with no room on: tell an unknown concert apart.
-    if (joined.error().code == ErrorCode::kInvalidState &&
-        !api.store().Read()->FindConcert(*concert_id)) {
-      return call->respond(NotFoundResponse("concert " + *concert_id));
-    }
-    return call->respond(ProblemResponse(joined.error()));
+  std::string user_id = call->caller().user_id;
+  api.waiting_room().JoinAsync(
+      *concert_id, std::move(user_id), now_ms,
+      [&api, call, concert_id = *concert_id](Result<JoinOutcome> joined) {
+        if (joined.ok()) {
+          if (joined->created) api.metrics().queue_tokens_issued.Increment();
+          return call->respond(TokenResponse(joined->created ? 201 : 200, joined->token));
+        }
+        if (joined.error().code != ErrorCode::kInvalidState) {
+          return call->respond(ProblemResponse(joined.error()));
+        }
+        // A concert with no room on: tell an unknown concert apart, off the thread that may
+        // have answered (a waiting room's backend connection).
+        const bool posted = api.slow_pool().Post([&api, call, concert_id, error = joined.error()] {
+          call->respond(api.store().Read()->FindConcert(concert_id)
+                            ? ProblemResponse(error)
+                            : NotFoundResponse("concert " + concert_id));
+        });
+        if (!posted) call->respond(ProblemResponse(joined.error()));
+      });
+}
+
+// The caller's token in what a look-up `found`, or answers 404 (another user's token
+// included) or the look-up's error.
+std::optional<QueueToken> OwnTokenOf(Call& call, Result<std::optional<QueueToken>> found) {
+  if (!found.ok()) {
+    call.respond(ProblemResponse(found.error()));
+    return std::nullopt;
   }
-  if (joined->created) api.metrics().queue_tokens_issued.Increment();
-  call->respond(TokenResponse(joined->created ? 201 : 200, joined->token));
+  if (*found && (*found)->user_id == call.caller().user_id) return std::move(**found);
+  call.respond(NotFoundResponse("queue token " + call.params[0]));
+  return std::nullopt;
 }
 
 // The caller's token named by the path, or answers 404 (another user's token included).
 std::optional<QueueToken> OwnToken(Api& api, Call& call) {
   const std::string& token = call.params[0];
-  if (token.size() <= kQueueTokenBytesMax) {
-    auto found = api.waiting_room().Find(token, api.services().clock.NowMs());
-    if (!found.ok()) {
-      call.respond(ProblemResponse(found.error()));
-      return std::nullopt;
-    }
-    if (*found && (*found)->user_id == call.caller().user_id) return std::move(**found);
-  }
-  call.respond(NotFoundResponse("queue token " + token));
-  return std::nullopt;
+  if (token.size() > kQueueTokenBytesMax) return OwnTokenOf(call, std::optional<QueueToken>());
+  return OwnTokenOf(call, api.waiting_room().Find(token, api.services().clock.NowMs()));
 }
 
 void GetTokenRoute(Api& api, std::shared_ptr<Call> call) {
-  if (auto token = OwnToken(api, *call)) call->respond(TokenResponse(200, *token));
+  const std::string& token = call->params[0];
+  if (token.size() > kQueueTokenBytesMax) {
+    return call->respond(NotFoundResponse("queue token " + token));
+  }
+  api.waiting_room().FindAsync(token, api.services().clock.NowMs(),
+                               [call](Result<std::optional<QueueToken>> found) {
+                                 if (auto own = OwnTokenOf(*call, std::move(found)))
+                                   call->respond(TokenResponse(200, *own));
+                               });
 }
 
 void LeaveRoute(Api& api, std::shared_ptr<Call> call) {

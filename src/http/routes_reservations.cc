@@ -18,6 +18,9 @@ Reservation Presented(Reservation r, UnixMs now_ms) {
   return r;
 }
 
+// Takes the hold of `cmd` for the caller. REQUIRES: the queue gate passed.
+void Reserve(Api& api, std::shared_ptr<Call> call, ReserveCommand cmd);
+
 void CreateRoute(Api& api, std::shared_ptr<Call> call) {
   auto cmd = DecodeReserve(call->request.body);
   if (!cmd.ok()) return call->respond(ProblemResponse(cmd.error()));
@@ -25,20 +28,26 @@ void CreateRoute(Api& api, std::shared_ptr<Call> call) {
     const std::string& schedule_id =
         std::visit([](const auto& c) -> const std::string& { return c.schedule_id; }, *cmd);
     // An unknown schedule is left to the use case, which answers 404.
-    const auto schedule = api.store().Read()->FindSchedule(schedule_id);
-    if (schedule && !PassQueueGate(api, *call, schedule->concert_id)) return;
+    if (const auto schedule = api.store().Read()->FindSchedule(schedule_id)) {
+      return PassQueueGate(api, call, schedule->concert_id,
+                           [&api, call, cmd = *cmd] { Reserve(api, call, cmd); });
+    }
   }
+  Reserve(api, std::move(call), std::move(*cmd));
+}
+
+void Reserve(Api& api, std::shared_ptr<Call> call, ReserveCommand cmd) {
   const std::string& user_id = call->caller().user_id;
   // Holds of one schedule share its row (seats_available) and its ticket types' rows.
-  std::string lane_key = std::visit([](const auto& c) { return c.schedule_id; }, *cmd);
+  std::string lane_key = std::visit([](const auto& c) { return c.schedule_id; }, cmd);
   std::function<Result<Reservation>(WriteTx&)> use_case;
-  if (auto* seats = std::get_if<ReserveSeatsCommand>(&*cmd)) {
+  if (auto* seats = std::get_if<ReserveSeatsCommand>(&cmd)) {
     seats->user_id = user_id;
     use_case = [&api, c = std::move(*seats)](WriteTx& tx) {
       return ReserveSeats(tx, api.services(), c);
     };
   } else {
-    auto& units = std::get<ReserveTicketsCommand>(*cmd);
+    auto& units = std::get<ReserveTicketsCommand>(cmd);
     units.user_id = user_id;
     use_case = [&api, c = std::move(units)](WriteTx& tx) {
       return ReserveTickets(tx, api.services(), c);

@@ -18,7 +18,8 @@ class Random {
   std::uint64_t Below(std::uint64_t n);
 };
 
-// The operating system's CSPRNG (through OpenSSL), for secrets such as queue tokens.
+// The operating system's CSPRNG (through OpenSSL), for secrets such as queue tokens; drawn in
+// blocks of 256 bytes kept per thread.
 class SystemRandom final : public Random {
  public:
   std::uint64_t Next() override;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,6 +46,12 @@ struct WaitingRoomStats {
   std::int64_t active = 0;
 };
 
+// Receives the answer of an asynchronous call of the port, maybe on another thread, maybe
+// before the call returns. It must be short: an adapter may run it on the thread that talks to
+// its backend, where it delays the answers of other calls.
+template <class T>
+using WaitingRoomDone = std::function<void(Result<T>)>;
+
 // A new queue token: "qt_" and 128 random bits in hex. Secret to its holder, like a session.
 std::string NewQueueTokenId(Random& random);
 
@@ -67,9 +74,22 @@ class WaitingRoom {
   virtual Result<JoinOutcome> Join(std::string_view concert_id, std::string_view user_id,
                                    UnixMs now_ms) = 0;
 
+  // Join, answered through `done`. The default answers at once with Join; an adapter on
+  // another system answers later, so that the caller's thread never waits for it.
+  virtual void JoinAsync(std::string concert_id, std::string user_id, UnixMs now_ms,
+                         WaitingRoomDone<JoinOutcome> done) {
+    done(Join(concert_id, user_id, now_ms));
+  }
+
   // The token now; nullopt if it is unknown or was forgotten (kEndedTokenRetentionMs after it
   // ended). The caller checks that it is the caller's.
   virtual Result<std::optional<QueueToken>> Find(std::string_view token, UnixMs now_ms) = 0;
+
+  // Find, answered through `done` (see JoinAsync).
+  virtual void FindAsync(std::string token, UnixMs now_ms,
+                         WaitingRoomDone<std::optional<QueueToken>> done) {
+    done(Find(token, now_ms));
+  }
 
   // Find for many tokens at once (one round trip), in order.
   virtual Result<std::vector<std::optional<QueueToken>>> FindMany(
@@ -80,10 +100,22 @@ class WaitingRoom {
   virtual Result<GateVerdict> Pass(std::string_view concert_id, std::string_view user_id,
                                    std::string_view token, UnixMs now_ms) = 0;
 
+  // Pass, answered through `done` (see JoinAsync).
+  virtual void PassAsync(std::string concert_id, std::string user_id, std::string token,
+                         UnixMs now_ms, WaitingRoomDone<GateVerdict> done) {
+    done(Pass(concert_id, user_id, token, now_ms));
+  }
+
   // Ends the user's ACTIVE token for the concert (a reservation was paid) and frees its slot.
   // Returns whether a token ended: false if the user holds no ACTIVE token there.
   virtual Result<bool> End(std::string_view concert_id, std::string_view user_id,
                            UnixMs now_ms) = 0;
+
+  // End, answered through `done` (see JoinAsync).
+  virtual void EndAsync(std::string concert_id, std::string user_id, UnixMs now_ms,
+                        WaitingRoomDone<bool> done) {
+    done(End(concert_id, user_id, now_ms));
+  }
 
   // The user gives up an ACTIVE token, freeing its slot; an EXPIRED one is returned as it is.
   // kNotFound: unknown or another user's token. kInvalidState: the token is WAITING (a place

@@ -77,13 +77,17 @@ bool RedisServerProcess::Start() {
   return false;
 }
 
-void RedisServerProcess::Stop() {
+void RedisServerProcess::End(int signal) {
   if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
+  ::kill(pid_, signal);
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
 }
+
+void RedisServerProcess::Stop() { End(SIGTERM); }
+
+void RedisServerProcess::Kill() { End(SIGKILL); }
 
 bool RedisServerProcess::Restart() {
   Stop();

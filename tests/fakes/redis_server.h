@@ -24,10 +24,18 @@ class RedisServerProcess {
   // restart of Redis does to its data. Returns whether it answers again.
   bool Restart();
 
+  // Kills the server at once (SIGKILL), as a crash would: its clients' connections break with
+  // whatever they had sent unanswered.
+  void Kill();
+
+  // Starts the server again on the same port, empty, after Kill. Returns whether it answers.
+  bool Start();
+
  private:
   RedisServerProcess() = default;
-  bool Start();
   void Stop();
+  // Sends `signal` to the server and waits for it to exit.
+  void End(int signal);
 
   std::string dir_;
   int port_ = 0;

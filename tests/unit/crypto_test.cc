@@ -25,6 +25,18 @@ TEST(Base64, RoundTripsEveryLength) {
   EXPECT_FALSE(Base64UrlDecode("ab+c").has_value());
 }
 
+TEST(HmacSha256, MatchesRfc4231AsKeysAlternateOnOneThread) {
+  // RFC 4231, test cases 1 and 2, each twice: a thread keeps a context for the last key.
+  const std::string key1(20, '\x0b');
+  const std::string mac1 = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+  const std::string mac2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(HexEncode(HmacSha256(key1, "Hi There")), mac1);
+    EXPECT_EQ(HexEncode(HmacSha256(key1, "Hi There")), mac1);
+    EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")), mac2);
+  }
+}
+
 TEST(Jwt, IssuedTokenVerifiesWithItsClaims) {
   JwtCodec jwt("secret");
   auto who = jwt.Verify(jwt.Issue(Alice(), kNow, 60), kNow);

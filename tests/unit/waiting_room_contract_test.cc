@@ -77,6 +77,17 @@ namespace {
 
 std::string User(int i) { return "usr_" + std::to_string(i); }
 
+// A room admitting 1 a second whose sale opens at `opens_at_ms`.
+WaitingRoomSettings OpensAt(UnixMs opens_at_ms) {
+  WaitingRoomSettings s;
+  s.enabled = true;
+  s.admit_per_second = 1;
+  s.max_active = 1000;
+  s.active_ttl_seconds = 600;
+  s.opens_at_ms = opens_at_ms;
+  return s;
+}
+
 TEST_P(WaitingRoomContract, SequentialArrivalsGetPositionsInArrivalOrder) {
   Configure("con_a", 10, 100, 60);
   std::vector<std::string> tokens;
@@ -289,14 +300,21 @@ TEST_P(WaitingRoomContract, LeavingNeedsTheOwnerAndAnActiveToken) {
   EXPECT_EQ(again->status, QueueTokenStatus::kExpired);
 }
 
+TEST_P(WaitingRoomContract, AReadThatOpensTheSaleShowsThePlaceDrawn) {
+  Configure("con_a", OpensAt(kStart + 60'000));
+  std::vector<std::string> early;
+  for (int i = 1; i <= 3; ++i) early.push_back(Join("con_a", User(i)).token.token);
+  clock_.Set(kStart + 60'000);
+  // The first call after the opening is this read: it draws every place, its own included.
+  const QueueToken first = Find(early[0]);
+  EXPECT_FALSE(first.in_pre_queue);
+  EXPECT_EQ(first.status, QueueTokenStatus::kWaiting);
+  EXPECT_GE(first.position, 1);
+  EXPECT_LE(first.position, 3);
+}
+
 TEST_P(WaitingRoomContract, PreQueueIsShuffledOnceWhenTheSaleOpens) {
-  WaitingRoomSettings s;
-  s.enabled = true;
-  s.admit_per_second = 1;
-  s.max_active = 1000;
-  s.active_ttl_seconds = 600;
-  s.opens_at_ms = kStart + 60'000;
-  Configure("con_a", s);
+  Configure("con_a", OpensAt(kStart + 60'000));
   constexpr int kEarly = 40;
   std::vector<std::string> early;
   for (int i = 1; i <= kEarly; ++i) {

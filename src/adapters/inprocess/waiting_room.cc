@@ -5,6 +5,17 @@
 #include "common/assert.h"
 
 namespace bo::inprocess {
+namespace {
+
+// The key of holders_: the concert id's length first, so that no two pairs share a key.
+std::string HolderKey(std::string_view concert_id, std::string_view user_id) {
+  std::string key = std::to_string(concert_id.size());
+  key.push_back(':');
+  key.append(concert_id).append(user_id);
+  return key;
+}
+
+}  // namespace
 
 // StoredQueueToken's `token` is its id.
 struct InProcessWaitingRoom::Token : StoredQueueToken {
@@ -23,8 +34,8 @@ struct InProcessWaitingRoom::Room {
   std::int64_t served_seq = 0;    // seq of the last token admitted
   std::deque<Token*> line;        // WAITING tokens in seq order: line[i]->seq == served_seq + 1 + i
   std::vector<Token*> pre_queue;  // WAITING, no place drawn yet
-  std::multimap<UnixMs, Token*> active;            // ACTIVE tokens by expiry
-  std::unordered_map<std::string, Token*> holder;  // user -> their WAITING or ACTIVE token
+  std::multimap<UnixMs, Token*> active;  // ACTIVE tokens by expiry
+  std::int64_t holders = 0;              // users with a WAITING or ACTIVE token (holders_)
 
   std::int64_t waiting() const { return static_cast<std::int64_t>(line.size() + pre_queue.size()); }
 };
@@ -35,6 +46,7 @@ InProcessWaitingRoom::InProcessWaitingRoom(Random& random, WaitingRoomOptions op
   // Growing a map of hundreds of thousands of tokens rehashes it under the lock every join
   // waits for; the buckets of a sale's first rush are made up front instead.
   tokens_.reserve(static_cast<size_t>(std::min(options_.tokens_max, kTokensReservedMax)));
+  holders_.reserve(static_cast<size_t>(std::min(options_.tokens_max, kTokensReservedMax)));
 }
 
 InProcessWaitingRoom::~InProcessWaitingRoom() = default;
@@ -53,15 +65,12 @@ void InProcessWaitingRoom::CheckInvariants(const Room& room) const {
   BO_ASSERT(room.served_seq + static_cast<std::int64_t>(room.line.size()) == room.last_seq);
   BO_ASSERT(room.line.empty() || room.line.front()->seq == room.served_seq + 1);
   BO_ASSERT(!room.opened || room.pre_queue.empty());
-  BO_ASSERT(room.waiting() + static_cast<std::int64_t>(room.active.size()) ==
-            static_cast<std::int64_t>(room.holder.size()));
+  BO_ASSERT(room.waiting() + static_cast<std::int64_t>(room.active.size()) == room.holders);
 }
 
-std::string InProcessWaitingRoom::NewTokenId() {
-  for (;;) {
-    std::string id = NewQueueTokenId(random_);
-    if (!tokens_.contains(id)) return id;
-  }
+std::string InProcessWaitingRoom::NewTokenId(std::string candidate) {
+  while (tokens_.contains(candidate)) candidate = NewQueueTokenId(random_);
+  return candidate;
 }
 
 void InProcessWaitingRoom::OpenIfDue(Room& room, UnixMs now_ms) {
@@ -85,9 +94,10 @@ void InProcessWaitingRoom::EndToken(Room& room, Token& token, UnixMs ended_at_ms
   room.active.erase(token.active_entry);
   token.status = QueueTokenStatus::kExpired;
   token.expires_at_ms = ended_at_ms;
-  auto holder = room.holder.find(token.user_id);
-  BO_ASSERT(holder != room.holder.end() && holder->second == &token);
-  room.holder.erase(holder);
+  auto holder = holders_.find(HolderKey(room.concert_id, token.user_id));
+  BO_ASSERT(holder != holders_.end() && holder->second == &token);
+  holders_.erase(holder);
+  --room.holders;
   ended_.emplace_back(ended_at_ms, token.token);
 }
 
@@ -188,6 +198,9 @@ Result<WaitingRoomSettings> InProcessWaitingRoom::Configure(std::string_view con
 
 Result<JoinOutcome> InProcessWaitingRoom::Join(std::string_view concert_id,
                                                std::string_view user_id, UnixMs now_ms) {
+  // What needs no lock is done before taking it, so that every join waits less for the others.
+  std::string holder_key = HolderKey(concert_id, user_id);
+  std::string candidate = NewQueueTokenId(random_);
   std::lock_guard lock(mu_);
   Room* room = RoomOf(concert_id);
   if (!room || !room->settings.enabled) {
@@ -197,7 +210,7 @@ Result<JoinOutcome> InProcessWaitingRoom::Join(std::string_view concert_id,
   }
   ExpireDue(*room, now_ms);
   OpenIfDue(*room, now_ms);
-  if (auto held = room->holder.find(std::string(user_id)); held != room->holder.end()) {
+  if (auto held = holders_.find(holder_key); held != holders_.end()) {
     return JoinOutcome{View(*room, *held->second, now_ms), false};
   }
   if (room->waiting() >= options_.waiting_tokens_max) {
@@ -210,7 +223,7 @@ Result<JoinOutcome> InProcessWaitingRoom::Join(std::string_view concert_id,
     return MakeError(ErrorCode::kUnavailable, "the waiting rooms hold their most tokens");
   }
   auto token = std::make_unique<Token>();
-  token->token = NewTokenId();
+  token->token = NewTokenId(std::move(candidate));
   token->concert_id = std::string(concert_id);
   token->user_id = std::string(user_id);
   token->joined_at_ms = now_ms;
@@ -222,7 +235,8 @@ Result<JoinOutcome> InProcessWaitingRoom::Join(std::string_view concert_id,
   } else {
     room->pre_queue.push_back(t);
   }
-  room->holder.emplace(t->user_id, t);
+  holders_.emplace(std::move(holder_key), t);
+  ++room->holders;
   CheckInvariants(*room);
   return JoinOutcome{View(*room, *t, now_ms), true};
 }
@@ -273,8 +287,8 @@ Result<bool> InProcessWaitingRoom::End(std::string_view concert_id, std::string_
   Room* room = RoomOf(concert_id);
   if (!room) return false;
   ExpireDue(*room, now_ms);
-  auto held = room->holder.find(std::string(user_id));
-  if (held == room->holder.end() || held->second->status != QueueTokenStatus::kActive) {
+  auto held = holders_.find(HolderKey(concert_id, user_id));
+  if (held == holders_.end() || held->second->status != QueueTokenStatus::kActive) {
     return false;
   }
   EndToken(*room, *held->second, now_ms);

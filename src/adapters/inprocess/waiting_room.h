@@ -63,7 +63,8 @@ class InProcessWaitingRoom final : public WaitingRoom {
   void Extend(Room& room, Token& token, UnixMs now_ms);
   void EndToken(Room& room, Token& token, UnixMs ended_at_ms);
   void Forget(UnixMs now_ms);
-  std::string NewTokenId();
+  // `candidate` (drawn before the lock was taken) unless a token has that id already.
+  std::string NewTokenId(std::string candidate);
   QueueToken View(const Room& room, const Token& token, UnixMs now_ms) const;
   void CheckInvariants(const Room& room) const;
 
@@ -74,6 +75,9 @@ class InProcessWaitingRoom final : public WaitingRoom {
   std::mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<Room>> rooms_;
   std::unordered_map<std::string, std::unique_ptr<Token>> tokens_;
+  // (concert, user) -> the user's WAITING or ACTIVE token there, for every room at once: one
+  // map sized up front, where a map per room would grow (and rehash) with each room's rush.
+  std::unordered_map<std::string, Token*> holders_;
   std::deque<std::pair<UnixMs, std::string>> ended_;  // (ended at, token), oldest first
 };
 

@@ -1,90 +1,64 @@
-// A small synchronous Redis client on hiredis: a bounded pool of connections, commands as
-// argument vectors, and Lua scripts run by their SHA-1 (EVALSHA), sent again in full when the
-// server does not know them (after a restart or SCRIPT FLUSH). Thread-safe.
+// The Redis client of the adapters: a few pipelined connections (pipelined_connection.h), each
+// with a thread that sends the commands of every caller in rounds. Commands are asynchronous
+// (their reply comes to a callback on a connection's thread) or synchronous (the caller waits
+// for the reply); Lua scripts run by their SHA-1 (EVALSHA), sent again in full when the server
+// does not know them. Thread-safe.
 //
-// Replies are copied into RedisReply, so no hiredis type leaves client.cc.
+// Limits: `connections` connections; on each, at most queued_requests_max commands waiting
+// and batch_requests_max sent per round; a command that finds its connection's queue full is
+// answered kUnavailable at once, as is one that cannot reach Redis or has no reply within
+// timeout_ms. Every command is answered exactly once.
 #pragma once
 
-#include <condition_variable>
-#include <cstdint>
+#include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "adapters/redis/pipelined_connection.h"
+#include "adapters/redis/protocol.h"
 #include "common/result.h"
-
-struct redisContext;
 
 namespace bo::redis {
 
-// redis://host[:port][/db]
-struct RedisEndpoint {
-  std::string host;
-  int port = 6379;
-  int db = 0;
-};
-
-// kInvalidRequest naming what is wrong with `url`.
-Result<RedisEndpoint> ParseRedisUrl(std::string_view url);
-
-struct RedisReply {
-  enum class Type { kNil, kInteger, kString, kStatus, kError, kArray };
-  Type type = Type::kNil;
-  std::int64_t integer = 0;
-  std::string text;  // kString, kStatus, kError
-  std::vector<RedisReply> elements;
-
-  bool is_error() const { return type == Type::kError; }
-};
-
-// A Lua script and its SHA-1, as EVALSHA names it.
-class LuaScript {
- public:
-  explicit LuaScript(std::string text);
-  const std::string& text() const { return text_; }
-  const std::string& sha1_hex() const { return sha1_hex_; }
-
- private:
-  std::string text_;
-  std::string sha1_hex_;
-};
-
 struct RedisClientOptions {
-  int connections_max = 32;
-  int timeout_ms = 1000;  // connecting, each command, and waiting for a free connection
+  int connections = 2;
+  int timeout_ms = 1000;              // connecting, and waiting for each reply
+  size_t queued_requests_max = 4096;  // per connection
+  size_t batch_requests_max = 256;    // per connection and round
 };
 
 class RedisClient {
  public:
-  // Connects once (and PINGs) to tell a wrong address at start-up; kUnavailable if it cannot.
+  // Starts the connections and PINGs Redis to tell a wrong address at start-up; kUnavailable
+  // if it does not answer.
   static Result<std::unique_ptr<RedisClient>> Connect(const RedisEndpoint& endpoint,
                                                       RedisClientOptions options = {});
+  // Answers every command queued (Redis permitting) and closes the connections.
+  // REQUIRES: not called from a callback of this client.
   ~RedisClient();
 
-  // Runs one command. A reply of type kError is a value, not a failure; kUnavailable when the
-  // server cannot be reached (tried on a new connection once, after a broken one).
-  Result<RedisReply> Command(const std::vector<std::string>& argv);
+  // Runs one command; `done` gets the reply (a reply of type kError is a value, not a
+  // failure) or kUnavailable, on a connection's thread, or at once on the caller's thread if
+  // the queue is full. REQUIRES: !argv.empty(); `done` is short and waits for no command of
+  // this client (see RedisDone).
+  void Submit(std::vector<std::string> argv, RedisDone done);
 
-  // Runs `script` with no KEYS and `args` as ARGV.
-  Result<RedisReply> Eval(const LuaScript& script, const std::vector<std::string>& args);
+  // Runs `script` with no KEYS and `args` as ARGV, like Submit. REQUIRES: `script` outlives
+  // the command.
+  void SubmitEval(const LuaScript& script, std::vector<std::string> args, RedisDone done);
+
+  // Submit and SubmitEval, waiting for the reply.
+  // REQUIRES: not called from a callback of this client (it would wait for itself).
+  Result<RedisReply> Command(std::vector<std::string> argv);
+  Result<RedisReply> Eval(const LuaScript& script, std::vector<std::string> args);
 
  private:
   RedisClient(const RedisEndpoint& endpoint, RedisClientOptions options);
+  PipelinedConnection& Next();
 
-  // A connection of the pool, or nullptr with *error set.
-  redisContext* Acquire(std::string* error);
-  // Returns a connection to the pool; a broken one is closed instead.
-  void Release(redisContext* context, bool broken);
-  redisContext* Open(std::string* error);
-
-  const RedisEndpoint endpoint_;
-  const RedisClientOptions options_;
-  std::mutex mu_;
-  std::condition_variable freed_;
-  std::vector<redisContext*> idle_;
-  int open_ = 0;  // connections out of the pool or idle in it
+  std::vector<std::unique_ptr<PipelinedConnection>> connections_;
+  std::atomic<size_t> next_{0};
 };
 
 }  // namespace bo::redis

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <future>
 
 #include "adapters/redis/waiting_room_scripts.h"
 #include "common/assert.h"
@@ -119,6 +120,67 @@ bool IsScriptError(const RedisReply& reply, std::string_view code) {
   return reply.is_error() && reply.text.find(code) != std::string::npos;
 }
 
+Result<JoinOutcome> JoinOutcomeOf(const Result<RedisReply>& reply, const std::string& concert_id,
+                                  UnixMs now_ms) {
+  if (!reply.ok()) return reply.error();
+  if (reply->is_error()) {
+    if (IsScriptError(reply.value(), "BO_OFF")) {
+      return MakeError(ErrorCode::kInvalidState, "the waiting room of concert " + concert_id +
+                                                     " is off; no queue token is needed");
+    }
+    if (IsScriptError(reply.value(), "BO_FULL")) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "the waiting room of concert " + concert_id + " is full");
+    }
+    return Failed(reply.value());
+  }
+  auto view = ViewOf(reply.value(), 1, now_ms);
+  if (!view.ok()) return view.error();
+  return JoinOutcome{std::move(*view), reply->elements[0].text == "1"};
+}
+
+// The tokens of a look-up, in order: a view or nil each.
+Result<std::vector<std::optional<QueueToken>>> TokensOf(const Result<RedisReply>& reply,
+                                                        size_t count, UnixMs now_ms) {
+  if (!reply.ok()) return reply.error();
+  if (reply->is_error()) return Failed(reply.value());
+  if (reply->type != RedisReply::Type::kArray || reply->elements.size() != count) {
+    return Corrupt("answer to a look-up of tokens");
+  }
+  std::vector<std::optional<QueueToken>> found;
+  found.reserve(count);
+  for (const auto& element : reply->elements) {
+    if (element.type == RedisReply::Type::kNil) {
+      found.emplace_back();
+      continue;
+    }
+    auto view = ViewOf(element, 0, now_ms);
+    if (!view.ok()) return view.error();
+    found.emplace_back(std::move(*view));
+  }
+  return found;
+}
+
+Result<GateVerdict> VerdictOf(const Result<RedisReply>& reply) {
+  if (!reply.ok()) return reply.error();
+  if (reply.value().is_error()) return Failed(reply.value());
+  const std::string& v = reply.value().text;
+  if (v == "OFF") return GateVerdict::kRoomOff;
+  if (v == "PASSED") return GateVerdict::kPassed;
+  if (v == "REQUIRED") return GateVerdict::kTokenRequired;
+  if (v == "NOT_ACTIVE") return GateVerdict::kTokenNotActive;
+  return Corrupt("verdict of the gate: " + v);
+}
+
+// Waits for the answer of an asynchronous call.
+template <class T>
+Result<T> Await(const std::function<void(WaitingRoomDone<T>)>& call) {
+  std::promise<Result<T>> promise;
+  std::future<Result<T>> answer = promise.get_future();
+  call([&promise](Result<T> r) { promise.set_value(std::move(r)); });
+  return answer.get();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<RedisWaitingRoom>> RedisWaitingRoom::Open(std::string_view url,
@@ -149,9 +211,8 @@ RedisWaitingRoom::RedisWaitingRoom(std::unique_ptr<RedisClient> client, Random& 
   BO_ASSERT(options_.waiting_tokens_max > 0 && options_.rooms_max > 0);
 }
 
-Result<RedisReply> RedisWaitingRoom::Run(const LuaScript& script,
-                                         const std::vector<std::string>& args) {
-  return client_->Eval(script, args);
+Result<RedisReply> RedisWaitingRoom::Run(const LuaScript& script, std::vector<std::string> args) {
+  return client_->Eval(script, std::move(args));
 }
 
 std::string RedisWaitingRoom::Seed() {
@@ -190,80 +251,111 @@ Result<WaitingRoomSettings> RedisWaitingRoom::Configure(std::string_view concert
 
 Result<JoinOutcome> RedisWaitingRoom::Join(std::string_view concert_id, std::string_view user_id,
                                            UnixMs now_ms) {
-  for (int attempt = 0; attempt < kJoinAttemptsMax; ++attempt) {
-    auto reply = Run(join_, {std::string(concert_id), std::string(user_id), Str(now_ms), Seed(),
-                             Str(options_.waiting_tokens_max), NewQueueTokenId(random_)});
-    if (!reply.ok()) return reply.error();
-    if (reply->is_error()) {
-      if (IsScriptError(*reply, "BO_RETRY")) continue;  // the new token's id was taken
-      if (IsScriptError(*reply, "BO_OFF")) {
-        return MakeError(ErrorCode::kInvalidState, "the waiting room of concert " +
-                                                       std::string(concert_id) +
-                                                       " is off; no queue token is needed");
-      }
-      if (IsScriptError(*reply, "BO_FULL")) {
-        return MakeError(ErrorCode::kUnavailable,
-                         "the waiting room of concert " + std::string(concert_id) + " is full");
-      }
-      return Failed(*reply);
-    }
-    auto view = ViewOf(*reply, 1, now_ms);
-    if (!view.ok()) return view.error();
-    return JoinOutcome{std::move(*view), reply->elements[0].text == "1"};
+  return Await<JoinOutcome>([&](WaitingRoomDone<JoinOutcome> done) {
+    JoinAsync(std::string(concert_id), std::string(user_id), now_ms, std::move(done));
+  });
+}
+
+void RedisWaitingRoom::JoinAsync(std::string concert_id, std::string user_id, UnixMs now_ms,
+                                 WaitingRoomDone<JoinOutcome> done) {
+  SubmitJoin(std::move(concert_id), std::move(user_id), now_ms, kJoinAttemptsMax, std::move(done));
+}
+
+void RedisWaitingRoom::SubmitJoin(std::string concert_id, std::string user_id, UnixMs now_ms,
+                                  int attempts_left, WaitingRoomDone<JoinOutcome> done) {
+  if (attempts_left == 0) {
+    return done(MakeError(ErrorCode::kInternal, "could not draw an unused queue token"));
   }
-  return MakeError(ErrorCode::kInternal, "could not draw an unused queue token");
+  std::vector<std::string> args;
+  args.reserve(6);
+  args.push_back(concert_id);
+  args.push_back(user_id);
+  args.push_back(Str(now_ms));
+  args.push_back(Seed());
+  args.push_back(Str(options_.waiting_tokens_max));
+  args.push_back(NewQueueTokenId(random_));
+  client_->SubmitEval(
+      join_, std::move(args),
+      [this, concert_id = std::move(concert_id), user_id = std::move(user_id), now_ms,
+       attempts_left, done = std::move(done)](Result<RedisReply> reply) mutable {
+        if (reply.ok() && IsScriptError(*reply, "BO_RETRY")) {  // the new token's id was taken
+          return SubmitJoin(std::move(concert_id), std::move(user_id), now_ms, attempts_left - 1,
+                            std::move(done));
+        }
+        done(JoinOutcomeOf(reply, concert_id, now_ms));
+      });
 }
 
 Result<std::vector<std::optional<QueueToken>>> RedisWaitingRoom::FindMany(
     const std::vector<std::string>& tokens, UnixMs now_ms) {
-  std::vector<std::optional<QueueToken>> found;
-  if (tokens.empty()) return found;
+  if (tokens.empty()) return std::vector<std::optional<QueueToken>>{};
   std::vector<std::string> args = {Str(now_ms), Seed()};
   args.insert(args.end(), tokens.begin(), tokens.end());
-  auto reply = Run(find_, args);
-  if (!reply.ok()) return reply.error();
-  if (reply->is_error()) return Failed(*reply);
-  if (reply->type != RedisReply::Type::kArray || reply->elements.size() != tokens.size()) {
-    return Corrupt("answer to a look-up of tokens");
-  }
-  for (const auto& element : reply->elements) {
-    if (element.type == RedisReply::Type::kNil) {
-      found.emplace_back();
-      continue;
-    }
-    auto view = ViewOf(element, 0, now_ms);
-    if (!view.ok()) return view.error();
-    found.emplace_back(std::move(*view));
-  }
-  return found;
+  return TokensOf(Run(find_, std::move(args)), tokens.size(), now_ms);
 }
 
 Result<std::optional<QueueToken>> RedisWaitingRoom::Find(std::string_view token, UnixMs now_ms) {
-  auto found = FindMany({std::string(token)}, now_ms);
-  if (!found.ok()) return found.error();
-  return std::move(found->front());
+  return Await<std::optional<QueueToken>>([&](WaitingRoomDone<std::optional<QueueToken>> done) {
+    FindAsync(std::string(token), now_ms, std::move(done));
+  });
+}
+
+void RedisWaitingRoom::FindAsync(std::string token, UnixMs now_ms,
+                                 WaitingRoomDone<std::optional<QueueToken>> done) {
+  std::vector<std::string> args;
+  args.reserve(3);
+  args.push_back(Str(now_ms));
+  args.push_back(Seed());
+  args.push_back(std::move(token));
+  client_->SubmitEval(find_, std::move(args),
+                      [now_ms, done = std::move(done)](Result<RedisReply> reply) {
+                        auto found = TokensOf(reply, 1, now_ms);
+                        if (!found.ok()) return done(found.error());
+                        done(std::move(found->front()));
+                      });
 }
 
 Result<GateVerdict> RedisWaitingRoom::Pass(std::string_view concert_id, std::string_view user_id,
                                            std::string_view token, UnixMs now_ms) {
-  auto reply =
-      Run(pass_, {std::string(concert_id), std::string(user_id), std::string(token), Str(now_ms)});
-  if (!reply.ok()) return reply.error();
-  if (reply->is_error()) return Failed(*reply);
-  const std::string& v = reply->text;
-  if (v == "OFF") return GateVerdict::kRoomOff;
-  if (v == "PASSED") return GateVerdict::kPassed;
-  if (v == "REQUIRED") return GateVerdict::kTokenRequired;
-  if (v == "NOT_ACTIVE") return GateVerdict::kTokenNotActive;
-  return Corrupt("verdict of the gate: " + v);
+  return Await<GateVerdict>([&](WaitingRoomDone<GateVerdict> done) {
+    PassAsync(std::string(concert_id), std::string(user_id), std::string(token), now_ms,
+              std::move(done));
+  });
+}
+
+void RedisWaitingRoom::PassAsync(std::string concert_id, std::string user_id, std::string token,
+                                 UnixMs now_ms, WaitingRoomDone<GateVerdict> done) {
+  std::vector<std::string> args;
+  args.reserve(4);
+  args.push_back(std::move(concert_id));
+  args.push_back(std::move(user_id));
+  args.push_back(std::move(token));
+  args.push_back(Str(now_ms));
+  client_->SubmitEval(pass_, std::move(args), [done = std::move(done)](Result<RedisReply> reply) {
+    done(VerdictOf(reply));
+  });
 }
 
 Result<bool> RedisWaitingRoom::End(std::string_view concert_id, std::string_view user_id,
                                    UnixMs now_ms) {
-  auto reply = Run(end_, {std::string(concert_id), std::string(user_id), Str(now_ms)});
-  if (!reply.ok()) return reply.error();
-  if (reply->is_error()) return Failed(*reply);
-  return reply->type == RedisReply::Type::kInteger && reply->integer == 1;
+  return Await<bool>([&](WaitingRoomDone<bool> done) {
+    EndAsync(std::string(concert_id), std::string(user_id), now_ms, std::move(done));
+  });
+}
+
+void RedisWaitingRoom::EndAsync(std::string concert_id, std::string user_id, UnixMs now_ms,
+                                WaitingRoomDone<bool> done) {
+  std::vector<std::string> args;
+  args.reserve(3);
+  args.push_back(std::move(concert_id));
+  args.push_back(std::move(user_id));
+  args.push_back(Str(now_ms));
+  client_->SubmitEval(end_, std::move(args),
+                      [done = std::move(done)](Result<RedisReply> reply) -> void {
+                        if (!reply.ok()) return done(reply.error());
+                        if (reply->is_error()) return done(Failed(*reply));
+                        done(reply->type == RedisReply::Type::kInteger && reply->integer == 1);
+                      });
 }
 
 Result<QueueToken> RedisWaitingRoom::Leave(std::string_view token, std::string_view user_id,

@@ -43,12 +43,20 @@ class RedisWaitingRoom final : public WaitingRoom {
                                         UnixMs now_ms) override;
   Result<JoinOutcome> Join(std::string_view concert_id, std::string_view user_id,
                            UnixMs now_ms) override;
+  void JoinAsync(std::string concert_id, std::string user_id, UnixMs now_ms,
+                 WaitingRoomDone<JoinOutcome> done) override;
   Result<std::optional<QueueToken>> Find(std::string_view token, UnixMs now_ms) override;
+  void FindAsync(std::string token, UnixMs now_ms,
+                 WaitingRoomDone<std::optional<QueueToken>> done) override;
   Result<std::vector<std::optional<QueueToken>>> FindMany(const std::vector<std::string>& tokens,
                                                           UnixMs now_ms) override;
   Result<GateVerdict> Pass(std::string_view concert_id, std::string_view user_id,
                            std::string_view token, UnixMs now_ms) override;
+  void PassAsync(std::string concert_id, std::string user_id, std::string token, UnixMs now_ms,
+                 WaitingRoomDone<GateVerdict> done) override;
   Result<bool> End(std::string_view concert_id, std::string_view user_id, UnixMs now_ms) override;
+  void EndAsync(std::string concert_id, std::string user_id, UnixMs now_ms,
+                WaitingRoomDone<bool> done) override;
   Result<QueueToken> Leave(std::string_view token, std::string_view user_id,
                            UnixMs now_ms) override;
   Result<AdmissionRound> Tick(UnixMs now_ms) override;
@@ -61,7 +69,10 @@ class RedisWaitingRoom final : public WaitingRoom {
                    RedisWaitingRoomOptions options);
 
   // Runs `script`; a Redis error reply becomes kInternal unless the caller maps it first.
-  Result<RedisReply> Run(const LuaScript& script, const std::vector<std::string>& args);
+  Result<RedisReply> Run(const LuaScript& script, std::vector<std::string> args);
+  // One attempt at joining; a drawn token id that is taken already is drawn again.
+  void SubmitJoin(std::string concert_id, std::string user_id, UnixMs now_ms, int attempts_left,
+                  WaitingRoomDone<JoinOutcome> done);
   // A seed for a script's shuffle: 1 .. 2^31 - 2.
   std::string Seed();
   // The settings of every room in Redis; nullopt if it cannot tell.

@@ -22,30 +22,34 @@ local function k_holder(c) return 'bo:wr:holder:{' .. c .. '}' end
 local function k_tok(t) return 'bo:wr:tok:' .. t end
 
 local function fmt(x) return string.format('%.17g', x) end
+-- An integral number (a time in ms, a seq, a count): no floating-point formatting.
+local function int(x) return string.format('%d', x) end
 
 local FIELDS = {'enabled', 'admit', 'max_active', 'ttl', 'opens_at', 'opened', 'opened_at',
                 'credit', 'filled_at', 'last_seq', 'served_seq', 'rel_rate', 'rel_at'}
 local NUMBERS = {'admit', 'max_active', 'ttl', 'opened_at', 'credit', 'filled_at', 'last_seq',
                  'served_seq', 'rel_rate', 'rel_at'}
 
--- The room's fields; each number also keeps the text it was loaded from (r.raw), so that an
--- unchanged field is neither formatted again nor written back.
+-- The room's fields; each number also keeps the text it was loaded from (r.raw) and its value
+-- then (r.loaded), so that an unchanged field is neither converted again nor written back.
 local function load_room(c)
   local v = redis.call('HMGET', k_room(c), unpack(FIELDS))
   if not v[1] then return nil end
-  local r = {raw = {}}
+  local r = {raw = {}, loaded = {}}
   for i, f in ipairs(FIELDS) do r[f] = v[i]; r.raw[f] = v[i] end
-  for _, f in ipairs(NUMBERS) do r[f] = tonumber(r[f]) end
+  for _, f in ipairs(NUMBERS) do
+    local x = tonumber(r[f])
+    r[f] = x
+    r.loaded[f] = x
+  end
   return r
 end
 
--- Field f of room r as stored: the loaded text while the value is unchanged (fmt round-trips
--- exactly, so an unchanged number compares equal).
+-- Field f of room r as stored: the loaded text while the value is unchanged.
 local function text(r, f)
   local x = r[f]
   if type(x) ~= 'number' then return x end
-  local raw = r.raw and r.raw[f]
-  if raw and tonumber(raw) == x then return raw end
+  if r.loaded and r.loaded[f] == x then return r.raw[f] end
   return fmt(x)
 end
 
@@ -95,7 +99,7 @@ end
 
 -- Ends the ACTIVE tokens due at now; returns how many.
 local function expire_due(c, r, now)
-  local due = redis.call('ZRANGEBYSCORE', k_active(c), '-inf', fmt(now), 'WITHSCORES')
+  local due = redis.call('ZRANGEBYSCORE', k_active(c), '-inf', int(now), 'WITHSCORES')
   local n = #due / 2
   if n == 0 then return 0 end
   for i = 1, #due, 2 do end_token(c, due[i], tonumber(due[i + 1])) end
@@ -162,20 +166,31 @@ local function admit(c, r, now, waited)
   return due
 end
 
--- Whether token t ended RETAIN_MS ago or more, by the caller's clock (Redis forgets it by its
--- own clock, PEXPIRE above; this keeps the two in step for a caller with another clock).
-local function forgotten(t, now)
-  local f = redis.call('HMGET', k_tok(t), 'status', 'expires_at')
-  return f[1] == 'E' and tonumber(f[2]) + RETAIN_MS <= now
+-- The fields of token t a view shows, in one read.
+local function token_fields(t)
+  return redis.call('HMGET', k_tok(t), 'concert', 'user', 'status', 'seq', 'expires_at')
 end
 
--- The view of token t of room c (see kViewFields).
-local function view(c, r, t)
-  local f = redis.call('HMGET', k_tok(t), 'concert', 'user', 'status', 'seq', 'expires_at')
+-- Whether a token with fields f (token_fields) ended RETAIN_MS ago or more, by the caller's
+-- clock (Redis forgets it by its own clock, PEXPIRE above; this keeps the two in step for a
+-- caller with another clock).
+local function forgotten(f, now)
+  return f[3] == 'E' and tonumber(f[5]) + RETAIN_MS <= now
+end
+
+-- The length of room c's pre-queue, empty once the sale opened.
+local function pre_size(c, r)
+  if r.opened == '1' then return 0 end
+  return redis.call('LLEN', k_pre(c))
+end
+
+-- The view of token t of room c (see kViewFields), from its fields f (token_fields) and, if
+-- the caller knows it, the length of the room's pre-queue.
+local function view(c, r, t, f, pre)
   return {t, f[1] or c, f[2] or '', f[3] or 'E', f[4] or '0', f[5] or '0',
           r.enabled, text(r, 'admit'), text(r, 'max_active'), text(r, 'ttl'), r.opens_at,
           r.opened, text(r, 'credit'), text(r, 'filled_at'), text(r, 'served_seq'),
-          fmt(redis.call('LLEN', k_pre(c))), fmt(redis.call('ZCARD', k_active(c))),
+          int(pre or pre_size(c, r)), int(redis.call('ZCARD', k_active(c))),
           text(r, 'rel_rate'), text(r, 'rel_at')}
 end
 )lua";
@@ -214,11 +229,13 @@ open_if_due(c, r, now, seed)
 local held = redis.call('HGET', k_holder(c), user)
 if held then
   save_room(c, r)
-  local v = view(c, r, held)
+  local v = view(c, r, held, token_fields(held))
   table.insert(v, 1, '0')
   return v
 end
-if redis.call('ZCARD', k_line(c)) + redis.call('LLEN', k_pre(c)) >= waiting_max then
+-- The line holds exactly the places after served_seq up to last_seq.
+local pre = pre_size(c, r)
+if r.last_seq - r.served_seq + pre >= waiting_max then
   save_room(c, r)
   return redis.error_reply('BO_FULL')
 end
@@ -230,15 +247,15 @@ local seq = 0
 if r.opened == '1' then
   r.last_seq = r.last_seq + 1
   seq = r.last_seq
-  redis.call('ZADD', k_line(c), fmt(seq), candidate)
+  redis.call('ZADD', k_line(c), int(seq), candidate)
 else
-  redis.call('RPUSH', k_pre(c), candidate)
+  pre = redis.call('RPUSH', k_pre(c), candidate)
 end
-redis.call('HSET', k_tok(candidate), 'concert', c, 'user', user, 'status', 'W', 'seq', fmt(seq),
-           'joined_at', fmt(now), 'expires_at', '0')
+redis.call('HSET', k_tok(candidate), 'concert', c, 'user', user, 'status', 'W', 'seq', int(seq),
+           'joined_at', int(now), 'expires_at', '0')
 redis.call('HSET', k_holder(c), user, candidate)
 save_room(c, r)
-local v = view(c, r, candidate)
+local v = view(c, r, candidate, {c, user, 'W', int(seq), '0'}, pre)
 table.insert(v, 1, '1')
 return v
 )lua";
@@ -248,17 +265,21 @@ local now, seed = tonumber(ARGV[1]), tonumber(ARGV[2])
 local rooms, opened, out = {}, {}, {}
 for i = 3, #ARGV do
   local t = ARGV[i]
-  local c = redis.call('HGET', k_tok(t), 'concert')
+  local f = token_fields(t)
+  local c = f[1]
   local r = nil
-  if c and not forgotten(t, now) then
+  if c and not forgotten(f, now) then
     r = rooms[c]
     if r == nil then
       r = load_room(c) or false
-      if r and open_if_due(c, r, now, seed) then opened[c] = r end
+      if r and open_if_due(c, r, now, seed) then
+        opened[c] = r
+        f = token_fields(t)  -- the opening gave t its place
+      end
       rooms[c] = r
     end
   end
-  if r then out[#out + 1] = view(c, r, t) else out[#out + 1] = false end
+  if r then out[#out + 1] = view(c, r, t, f) else out[#out + 1] = false end
 end
 for c, r in pairs(opened) do save_room(c, r) end
 return out
@@ -297,8 +318,8 @@ return ended
 
 constexpr std::string_view kLeave = R"lua(
 local t, user, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local f = redis.call('HMGET', k_tok(t), 'concert', 'user')
-if not f[1] or f[2] ~= user or forgotten(t, now) then
+local f = token_fields(t)
+if not f[1] or f[2] ~= user or forgotten(f, now) then
   return redis.error_reply('BO_NOT_FOUND')
 end
 local c = f[1]
@@ -315,7 +336,7 @@ if status == 'A' then
   record(r, 1, now)
 end
 save_room(c, r)
-return view(c, r, t)
+return view(c, r, t, token_fields(t))
 )lua";
 
 constexpr std::string_view kTick = R"lua(
