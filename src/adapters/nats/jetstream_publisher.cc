@@ -219,7 +219,9 @@ bool JetStreamPublisher::Fill(Connection& c, UnixMs now_ms) {
 
 void JetStreamPublisher::Restart(Connection& c) {
   natsMsgList in_flight{};
-  if (js_PublishAsyncGetPendingList(&in_flight, c.js) == NATS_OK) natsMsgList_Destroy(&in_flight);
+  if (!window_.empty() && js_PublishAsyncGetPendingList(&in_flight, c.js) == NATS_OK) {
+    natsMsgList_Destroy(&in_flight);
+  }
   // Answers already taken from the library stay valid: an acknowledged event is stored.
   RecordAnswers();
   if (const auto seq = window_.TakeAcknowledgedPrefix()) acked_seq_ = *seq;
@@ -232,7 +234,8 @@ void JetStreamPublisher::Restart(Connection& c) {
 }
 
 void JetStreamPublisher::StartOver(Connection& c) {
-  if (c.js != nullptr) {
+  // cnats makes its list of pending publishes at the first one: ask only if one was made.
+  if (c.js != nullptr && !window_.empty()) {
     natsMsgList in_flight{};
     if (js_PublishAsyncGetPendingList(&in_flight, c.js) == NATS_OK) {
       natsMsgList_Destroy(&in_flight);
