@@ -149,9 +149,11 @@ void WebhookDispatcher::StartDue(const std::vector<WebhookEndpoint>& endpoints, 
     const int endpoint_in_flight = found == in_flight_by_endpoint_.end() ? 0 : found->second;
     const int endpoint_slots = options_.in_flight_per_endpoint_max - endpoint_in_flight;
     if (endpoint_slots <= 0) continue;
-    // Deliveries under way are still due in the store: read past them.
-    const auto due = delivery_.DueDeliveries(
-        endpoint.id, now_ms, std::min(free_slots, endpoint_slots) + endpoint_in_flight);
+    // Deliveries under way are still due in a store that does not claim: read past them. A
+    // claiming store returns only what it claimed now, all of which is started.
+    const int read_past = delivery_.ClaimsDue() ? 0 : endpoint_in_flight;
+    const auto due = delivery_.DueDeliveries(endpoint.id, now_ms,
+                                             std::min(free_slots, endpoint_slots) + read_past);
     int started = 0;
     for (const auto& d : due) {
       if (started == std::min(free_slots, endpoint_slots)) break;

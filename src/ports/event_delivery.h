@@ -100,11 +100,13 @@ class WebhookDeliveries {
   virtual void DisableEndpoint(std::string_view id, UnixMs now_ms) = 0;
 
   // Pending deliveries to `endpoint_id` (if it is enabled) with next_attempt_at_ms <= now_ms,
-  // earliest first, at most `limit`. A store shared by several processes also claims them
-  // for a while, so that another process does not attempt them at the same time.
+  // earliest first, at most `limit`. A store that claims (ClaimsDue()) also claims them for a
+  // while, so that another process does not attempt them at the same time, and returns none
+  // claimed before; otherwise an attempt under way is still due and returned again.
   // REQUIRES: limit > 0.
   virtual std::vector<DueDelivery> DueDeliveries(std::string_view endpoint_id, UnixMs now_ms,
                                                  int limit) = 0;
+  virtual bool ClaimsDue() const { return false; }
   virtual void RecordAttempt(const DeliveryAttempt& attempt) = 0;
   // The endpoint's deliveries, newest event first, at most `limit`.
   virtual std::vector<WebhookDelivery> ListDeliveries(std::string_view endpoint_id, int limit) = 0;
