@@ -75,7 +75,8 @@ OutboxRelay::OutboxRelay(OutboxRelayOptions options, const Clock& clock, EventMe
       }) {
   BO_ASSERT(!options_.url.empty() && options_.takeover_retry_ms > 0);
   BO_ASSERT(options_.status_interval_ms > 0 && options_.fan_out_events_max > 0);
-  BO_ASSERT(options_.messages_per_turn_max > 0);
+  BO_ASSERT(options_.messages_per_turn_max > 0 && options_.prune_interval_ms > 0);
+  BO_ASSERT(options_.endpoints_refresh_ms > 0);
   if (wake_fd_ < 0) throw std::runtime_error("outbox relay: eventfd failed");
 }
 
@@ -216,7 +217,8 @@ void OutboxRelay::Stream() {
   buffer_.Reset();
   pg::PgOutputDecoder decoder;
   received_lsn_ = confirmed_lsn_ = keepalive_lsn_ = 0;
-  last_status_ms_ = clock_.NowMs();
+  last_status_ms_ = last_prune_ms_ = clock_.NowMs();
+  endpoints_read_ms_ = 0;  // read them at the first events
   active_ = true;
   metrics_.relay_active.Set(1);
   spdlog::info("outbox relay: active, streaming slot {} of publication {}", slot_,
@@ -247,10 +249,22 @@ void OutboxRelay::Stream() {
     }
     if (streamed && on_streamed_) on_streamed_();
 
-    // 2. Fan out what is new and prune what both consumers passed, in one transaction.
-    const auto fan_out = buffer_.ToFanOut(static_cast<std::size_t>(options_.fan_out_events_max));
+    // 2. Fan out what is new (a transaction only if some endpoint wants an event) and, at
+    // most every prune_interval_ms, prune what both consumers passed: one transaction for
+    // both, off the publisher's path (it was woken above).
+    auto fan_out = buffer_.ToFanOut(static_cast<std::size_t>(options_.fan_out_events_max));
+    const bool fan_out_full =
+        fan_out.size() == static_cast<std::size_t>(options_.fan_out_events_max);
+    if (!fan_out.empty() && !SomeEndpointWants(fan_out)) {
+      buffer_.FannedOut(fan_out.back().position);
+      fan_out.clear();
+    }
     passed.clear();
-    pg::Lsn confirm = buffer_.TakePassed(&passed);
+    pg::Lsn confirm = 0;
+    if (clock_.NowMs() - last_prune_ms_ >= options_.prune_interval_ms) {
+      confirm = buffer_.TakePassed(&passed);
+      last_prune_ms_ = clock_.NowMs();
+    }
     if (!fan_out.empty() || !passed.empty()) {
       Commit(fan_out, passed, clock_.NowMs());
       if (!fan_out.empty()) {
@@ -277,14 +291,32 @@ void OutboxRelay::Stream() {
         static_cast<double>(received_lsn_ > confirmed_lsn_ ? received_lsn_ - confirmed_lsn_ : 0));
 
     // 4. More at once, or wait for the stream, a saved position or the next status.
-    const bool more = read == options_.messages_per_turn_max ||
-                      fan_out.size() == static_cast<std::size_t>(options_.fan_out_events_max);
+    const bool more = read == options_.messages_per_turn_max || fan_out_full;
     if (!more) {
-      const int until_status_ms =
-          static_cast<int>(last_status_ms_ + options_.status_interval_ms - clock_.NowMs());
-      Wait(!buffer_.full(), until_status_ms);
+      std::int64_t until_ms = last_status_ms_ + options_.status_interval_ms;
+      if (!buffer_.idle())
+        until_ms = std::min(until_ms, last_prune_ms_ + options_.prune_interval_ms);
+      Wait(!buffer_.full(), static_cast<int>(until_ms - clock_.NowMs()));
     }
   }
+}
+
+bool OutboxRelay::SomeEndpointWants(const std::vector<BufferedEvent>& events) {
+  const std::int64_t now_ms = clock_.NowMs();
+  if (now_ms - endpoints_read_ms_ >= options_.endpoints_refresh_ms) {
+    const pg::Reply r = conn_->Exec("SELECT " BO_ENDPOINT_COLUMNS
+                                    " FROM webhook_endpoints WHERE disabled_at_ms IS NULL");
+    r.Check("reading webhook endpoints");
+    endpoints_.clear();
+    for (int i = 0; i < r.rows(); ++i) endpoints_.push_back(EndpointFrom(pg::Row(r, i)));
+    endpoints_read_ms_ = now_ms;
+  }
+  for (const auto& e : events) {
+    for (const auto& endpoint : endpoints_) {
+      if (endpoint.Wants(e.event.event.type)) return true;
+    }
+  }
+  return false;
 }
 
 void OutboxRelay::Commit(const std::vector<BufferedEvent>& fan_out,

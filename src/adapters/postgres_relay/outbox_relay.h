@@ -13,13 +13,14 @@
 //
 // A turn of the active relay: read what the stream brought (pgoutput, PgOutputDecoder) into
 // the RelayBuffer and wake the publisher; then, in one transaction on the locked session, fan
-// the new events out (a webhook_deliveries row per matching endpoint and a copy of the event in
-// webhook_events, skipped for transactions at or below relay_state.fanned_out_lsn, which the
-// same transaction raises), delete the outbox rows both consumers have passed and record the
-// pruned range; then confirm the end LSN of the last passed transaction in a standby status
-// update. A crash anywhere replays from the confirmed position: JetStream drops the repeats
-// by Nats-Msg-Id and the fan-out by fanned_out_lsn. Deleting before confirming is safe: the
-// stream is decoded from the WAL, not from the table.
+// the new events out if some endpoint wants one (a webhook_deliveries row per matching endpoint
+// and a copy of the event in webhook_events, skipped for transactions at or below
+// relay_state.fanned_out_lsn, which the same transaction raises) and, at most every
+// prune_interval_ms, delete the outbox rows both consumers have passed and record the pruned
+// range; then confirm the end LSN of the last passed transaction in a standby status update. A
+// crash anywhere replays from the confirmed position: JetStream drops the repeats by Nats-Msg-Id
+// and the fan-out by fanned_out_lsn. Deleting before confirming is safe: the stream is decoded from
+// the WAL, not from the table.
 //
 // A slot created by this relay starts at its creation: outbox rows committed before it (an
 // upgrade, wal_level raised later) are moved behind it once, by deleting and inserting them
@@ -36,6 +37,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "adapters/postgres/connection.h"
 #include "adapters/postgres_relay/relay_buffer.h"
@@ -48,12 +50,16 @@ namespace bo::postgres_relay {
 inline constexpr const char* kPublicationName = "boxoffice_outbox";
 
 struct OutboxRelayOptions {
-  std::string url;                          // postgres://user@host:port/db
-  std::string slot_name;                    // empty: boxoffice_<database name>
-  bool publishing = false;                  // a NATS publisher reads source()
-  int takeover_retry_ms = 250;              // a standby's tries to become active
-  int status_interval_ms = 10'000;          // status updates at least this often
-  int fan_out_events_max = 10'000;          // events per fan-out transaction
+  std::string url;                  // postgres://user@host:port/db
+  std::string slot_name;            // empty: boxoffice_<database name>
+  bool publishing = false;          // a NATS publisher reads source()
+  int takeover_retry_ms = 250;      // a standby's tries to become active
+  int status_interval_ms = 10'000;  // status updates at least this often
+  int fan_out_events_max = 10'000;  // events per fan-out transaction
+  int prune_interval_ms = 100;      // outbox rows passed are deleted this often
+  // The endpoints are read this often to know whether events need a fan-out transaction at
+  // all (the transaction reads them again); an endpoint gets the events streamed after.
+  int endpoints_refresh_ms = 1'000;
   std::size_t buffer_events_max = 100'000;  // unconfirmed events held; then reading pauses
   int messages_per_turn_max = 10'000;       // stream messages read before a fan-out
 };
@@ -88,6 +94,8 @@ class OutboxRelay {
   void Commit(const std::vector<BufferedEvent>& fan_out, const std::vector<BufferedEvent>& passed,
               UnixMs now_ms);
   void SendStatus();
+  // Whether an endpoint (as last read, at most endpoints_refresh_ms ago) wants some event.
+  bool SomeEndpointWants(const std::vector<BufferedEvent>& events);
   void Deactivate();
   // Waits until the stream has data (if `for_stream`), a wake-up, the stop, or `ms` passed.
   void Wait(bool for_stream, int ms);
@@ -114,6 +122,9 @@ class OutboxRelay {
   pg::Lsn confirmed_lsn_ = 0;  // flushed, as last told to the server
   pg::Lsn keepalive_lsn_ = 0;  // of the last keepalive outside a transaction
   std::int64_t last_status_ms_ = 0;
+  std::int64_t last_prune_ms_ = 0;
+  std::int64_t endpoints_read_ms_ = 0;
+  std::vector<WebhookEndpoint> endpoints_;
 };
 
 }  // namespace bo::postgres_relay
