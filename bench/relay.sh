@@ -23,6 +23,7 @@ command -v nats-server >/dev/null || { echo "relay: nats-server is required" >&2
 
 NATS_PID=
 PG_PID=
+PG_DATA=
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/relay-bench.XXXXXX")
 as_owner=()
 if [[ $(id -u) -eq 0 ]]; then  # initdb refuses to run as root
@@ -35,7 +36,11 @@ stop_nats() {
   NATS_PID=
 }
 stop_pg() {
-  if [[ -n "$PG_PID" ]]; then kill -INT "$PG_PID" 2>/dev/null || true; wait "$PG_PID" || true; fi
+  # SIGINT (fast shutdown) to the postmaster itself: runuser does not pass it on.
+  if [[ -n "$PG_PID" ]]; then
+    kill -INT "$(head -1 "$PG_DATA/postmaster.pid" 2>/dev/null)" 2>/dev/null || kill -INT "$PG_PID" 2>/dev/null || true
+    wait "$PG_PID" || true
+  fi
   PG_PID=
 }
 cleanup() {
@@ -47,6 +52,7 @@ trap cleanup EXIT
 
 start_pg() {
   local port data=$WORK/pg-$1
+  PG_DATA=$data
   port=$(free_port)
   "${as_owner[@]}" "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust --no-sync \
     --no-instructions >"$WORK/initdb-$1.log" 2>&1 || { cat "$WORK/initdb-$1.log" >&2; exit 1; }

@@ -37,25 +37,38 @@ TEST(RelayBuffer, ConfirmsATransactionOnlyOnceBothConsumersPassedIt) {
   EXPECT_EQ(Ids(b.Read(gen, b.LoadPosition(), 10)), (std::vector<std::string>{"a", "b", "c"}));
   const auto events = b.Read(gen, 0, 10);
   std::vector<BufferedEvent> passed;
-  EXPECT_EQ(b.TakePassed(&passed), 0u);  // nobody passed anything
+  EXPECT_EQ(b.TakePassed(&passed, 100), 0u);  // nobody passed anything
 
   b.SavePosition(gen, events[1].seq);  // JetStream acknowledged a and b
   EXPECT_EQ(saves, 1);
-  EXPECT_EQ(b.TakePassed(&passed), 0u);  // not fanned out yet
+  EXPECT_EQ(b.TakePassed(&passed, 100), 0u);  // not fanned out yet
   const auto fan_out = b.ToFanOut(10);
   ASSERT_EQ(fan_out.size(), 3u);
   EXPECT_EQ(fan_out[0].event.seq, 100);  // the outbox seq travels with the event
   b.FannedOut(fan_out.back().position);
   EXPECT_TRUE(b.ToFanOut(10).empty());
-  EXPECT_EQ(b.TakePassed(&passed), 100u);  // the first transaction; c is not acknowledged
+  EXPECT_EQ(b.TakePassed(&passed, 100), 100u);  // the first transaction; c is not acknowledged
   ASSERT_EQ(passed.size(), 2u);
   EXPECT_EQ(passed[1].event.event.id, "b");
   EXPECT_FALSE(b.idle());
 
   b.SavePosition(gen, events[2].seq);
   passed.clear();
-  EXPECT_EQ(b.TakePassed(&passed), 200u);
+  EXPECT_EQ(b.TakePassed(&passed, 100), 200u);
   EXPECT_EQ(passed.size(), 1u);
+  EXPECT_TRUE(b.idle());
+}
+
+TEST(RelayBuffer, TakesAtMostTheEventsAskedForAndTheTransactionsTheyComplete) {
+  RelayBuffer b(/*publishing=*/false, 100, {});
+  b.Append(Txn(100, {"a", "b"}));
+  b.Append(Txn(200, {"c"}));
+  b.FannedOut(b.ToFanOut(10).back().position);
+  std::vector<BufferedEvent> passed;
+  EXPECT_EQ(b.TakePassed(&passed, 1), 0u);  // "a" alone completes no transaction
+  EXPECT_EQ(passed.size(), 1u);
+  EXPECT_EQ(b.TakePassed(&passed, 2), 200u);
+  EXPECT_EQ(passed.size(), 3u);
   EXPECT_TRUE(b.idle());
 }
 
@@ -65,7 +78,7 @@ TEST(RelayBuffer, WithoutAPublisherTheFanOutAloneConfirms) {
   b.Append(Txn(150, {}));  // a transaction without outbox rows needs what came before
   b.FannedOut(b.ToFanOut(10).back().position);
   std::vector<BufferedEvent> passed;
-  EXPECT_EQ(b.TakePassed(&passed), 150u);
+  EXPECT_EQ(b.TakePassed(&passed, 100), 150u);
 }
 
 TEST(RelayBuffer, ARowStreamedTwiceIsHandedOutOnceAndItsTransactionWaitsForTheFirstCopy) {
@@ -79,9 +92,9 @@ TEST(RelayBuffer, ARowStreamedTwiceIsHandedOutOnceAndItsTransactionWaitsForTheFi
   b.FannedOut(events.back().seq);
   b.SavePosition(gen, events[0].seq);
   std::vector<BufferedEvent> passed;
-  EXPECT_EQ(b.TakePassed(&passed), 100u);
+  EXPECT_EQ(b.TakePassed(&passed, 100), 100u);
   b.SavePosition(gen, events[1].seq);
-  EXPECT_EQ(b.TakePassed(&passed), 200u);
+  EXPECT_EQ(b.TakePassed(&passed, 100), 200u);
 }
 
 TEST(RelayBuffer, ANewGenerationVoidsEarlierPositions) {

@@ -262,7 +262,7 @@ void OutboxRelay::Stream() {
     passed.clear();
     pg::Lsn confirm = 0;
     if (clock_.NowMs() - last_prune_ms_ >= options_.prune_interval_ms) {
-      confirm = buffer_.TakePassed(&passed);
+      confirm = buffer_.TakePassed(&passed, static_cast<std::size_t>(options_.fan_out_events_max));
       last_prune_ms_ = clock_.NowMs();
     }
     if (!fan_out.empty() || !passed.empty()) {

@@ -72,9 +72,13 @@ std::int64_t RelayBuffer::PassedLocked() const {
   return publishing_ ? std::min(published_position_, fanned_position_) : fanned_position_;
 }
 
-pg::Lsn RelayBuffer::TakePassed(std::vector<BufferedEvent>* events) {
+pg::Lsn RelayBuffer::TakePassed(std::vector<BufferedEvent>* events, std::size_t events_max) {
+  BO_ASSERT(events_max > 0);
   std::lock_guard lock(mu_);
-  const std::int64_t passed = PassedLocked();
+  std::int64_t passed = PassedLocked();
+  if (events_.size() > events_max && events_[events_max - 1].position < passed) {
+    passed = events_[events_max - 1].position;
+  }
   pg::Lsn confirmed = 0;
   while (!transactions_.empty() && transactions_.front().needs_position <= passed) {
     confirmed = transactions_.front().end_lsn;

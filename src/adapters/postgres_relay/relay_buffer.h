@@ -58,9 +58,10 @@ class RelayBuffer final : public OutboxSource {
   std::vector<BufferedEvent> ToFanOut(std::size_t limit) const;
   // Every event up to `position` is fanned out.
   void FannedOut(std::int64_t position);
-  // Removes the transactions and events both consumers have passed: appends the events to
-  // *events and returns the end LSN of the last transaction removed (0 if none).
-  pg::Lsn TakePassed(std::vector<BufferedEvent>* events);
+  // Removes the transactions and events both consumers have passed, at most `events_max`
+  // events (and the transactions that need no other): appends the events to *events and
+  // returns the end LSN of the last transaction removed (0 if none). REQUIRES: events_max > 0.
+  pg::Lsn TakePassed(std::vector<BufferedEvent>* events, std::size_t events_max);
   std::size_t events() const;
   // No transaction or event is waiting for a consumer.
   bool idle() const;
