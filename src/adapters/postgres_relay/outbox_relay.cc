@@ -119,7 +119,9 @@ void OutboxRelay::Run() {
     try {
       if (Acquire()) Stream();
     } catch (const std::exception& e) {
-      spdlog::warn("outbox relay: {}", e.what());
+      // Once per distinct failure: a database that is away fails every retry alike.
+      if (last_error_ != e.what()) spdlog::warn("outbox relay: {}", e.what());
+      last_error_ = e.what();
       Deactivate();
     }
     if (!stopping()) Wait(false, options_.takeover_retry_ms);
@@ -220,6 +222,7 @@ void OutboxRelay::Stream() {
   last_status_ms_ = last_prune_ms_ = clock_.NowMs();
   endpoints_read_ms_ = 0;  // read them at the first events
   active_ = true;
+  last_error_.clear();
   metrics_.relay_active.Set(1);
   spdlog::info("outbox relay: active, streaming slot {} of publication {}", slot_,
                kPublicationName);

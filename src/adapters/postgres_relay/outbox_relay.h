@@ -125,6 +125,7 @@ class OutboxRelay {
   std::int64_t last_prune_ms_ = 0;
   std::int64_t endpoints_read_ms_ = 0;
   std::vector<WebhookEndpoint> endpoints_;
+  std::string last_error_;  // logged once until the relay is active again
 };
 
 }  // namespace bo::postgres_relay

@@ -19,8 +19,11 @@ ReplicationStream::StartOutcome ReplicationStream::Start(const std::string& url,
                                                          std::unique_ptr<ReplicationStream>* out,
                                                          std::string* error) {
   // The URI is expanded as the dbname and the replication keyword is added to it.
-  const char* keys[] = {"dbname", "replication", "application_name", nullptr};
-  const char* values[] = {url.c_str(), "database", "boxoffice-relay", nullptr};
+  // Keepalives, so that a silent network is noticed by this side too.
+  const char* keys[] = {
+      "dbname",          "replication", "application_name", "connect_timeout", "keepalives",
+      "keepalives_idle", nullptr};
+  const char* values[] = {url.c_str(), "database", "boxoffice-relay", "2", "1", "10", nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) {
     *error = "out of memory";
