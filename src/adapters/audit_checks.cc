@@ -72,7 +72,7 @@ constexpr AuditQuery kQueries[] = {
      "SELECT user_id FROM wallets WHERE balance < 0"
      " UNION SELECT user_id FROM wallet_transactions WHERE balance_after < 0",
      nullptr},
-    // SQLite: outbox rows delivered to every consumer are pruned, and payments no newer than
+    // Outbox rows delivered to every consumer are pruned, and payments no newer than
     // the pruned events are not checked. The uncorrelated NOT IN is built once into a
     // temporary index: a correlated lookup would decode every event's JSON once per payment.
     {"every paid reservation has its payment.completed event",
@@ -81,7 +81,8 @@ constexpr AuditQuery kQueries[] = {
      " AND json_extract(o.data, '$.id') IS NOT NULL)"
      " AND p.created_at_ms > COALESCE((SELECT through_time_ms FROM outbox_pruned), -1)",
      "SELECT p.id FROM payments p WHERE NOT EXISTS (SELECT 1 FROM outbox o"
-     " WHERE o.type = 'payment.completed' AND o.data::jsonb ->> 'id' = p.id)"},
+     " WHERE o.type = 'payment.completed' AND o.data::jsonb ->> 'id' = p.id)"
+     " AND p.created_at_ms > COALESCE((SELECT through_time_ms FROM outbox_pruned), -1)"},
 };
 
 constexpr size_t kOffendersShownMax = 5;

@@ -5,7 +5,7 @@
 
 namespace bo {
 
-Result<WebhookEndpoint> CreateWebhook(EventDelivery& delivery, Services& svc,
+Result<WebhookEndpoint> CreateWebhook(WebhookDeliveries& delivery, Services& svc,
                                       CreateWebhookCommand command) {
   if (auto ok = ValidateWebhookUrl(command.url); !ok) return ok.error();
   if (auto ok = ValidateWebhookEventTypes(command.event_types); !ok) return ok.error();

@@ -20,7 +20,7 @@ struct CreateWebhookCommand {
 // Validates the command (domain/webhook.h; a given secret must be whsec_<base64> of 16 to 64
 // bytes) and stores a new endpoint. kInvalidRequest naming the field, or kInvalidState when
 // kWebhookEndpointsMax endpoints exist.
-Result<WebhookEndpoint> CreateWebhook(EventDelivery& delivery, Services& svc,
+Result<WebhookEndpoint> CreateWebhook(WebhookDeliveries& delivery, Services& svc,
                                       CreateWebhookCommand command);
 
 }  // namespace bo

@@ -12,6 +12,8 @@
 
 #include "adapters/inprocess/waiting_room.h"
 #include "adapters/nats/jetstream_publisher.h"
+#include "adapters/postgres/event_delivery.h"
+#include "adapters/postgres_relay/outbox_relay.h"
 #include "adapters/redis/waiting_room.h"
 #include "adapters/sqlite/event_delivery.h"
 #include "app/idempotency.h"
@@ -23,6 +25,7 @@
 #include "cli/queue_ticker.h"
 #include "common/worker_pool.h"
 #include "events/outbox_pruning.h"
+#include "events/outbox_table_source.h"
 #include "events/outbox_wakeups.h"
 #include "events/webhook_dispatcher.h"
 #include "http/api.h"
@@ -126,10 +129,6 @@ int Serve(const ServeFlags& flags) {
     spdlog::error("--nats {}: expected nats://host:port", flags.nats);
     return 2;
   }
-  if (!flags.nats.empty() && IsPostgresUrl(flags.store)) {
-    spdlog::error("--nats: events are published from the embedded store only, for now");
-    return 2;
-  }
   std::string host;
   unsigned short port = 0;
   if (!SplitListen(flags.listen, &host, &port)) {
@@ -186,37 +185,86 @@ int Serve(const ServeFlags& flags) {
     api_options.queue_joins_per_address = BucketLimits{flags.queue_joins_per_address_per_minute,
                                                        flags.queue_joins_per_address_per_minute};
     api_options.rate_limit_keys_max = static_cast<size_t>(flags.rate_limit_keys_max);
-    // Events are delivered from the embedded store's outbox; with PostgreSQL they stay in its
-    // outbox table for now (webhook routes answer 503, --nats is refused above).
+    // The embedded store delivers from its outbox table; PostgreSQL from the logical
+    // replication stream of its outbox, read by the one active relay among the instances.
     std::unique_ptr<sqlite::SqliteEventDelivery> event_delivery;
+    std::unique_ptr<postgres::PgWebhookDeliveries> pg_webhooks;
     std::unique_ptr<WebhookDispatcher> webhooks;
     OutboxPruningOptions pruning;
     // The publisher reads on a connection of its own, so it never waits for a fan-out.
     std::unique_ptr<sqlite::SqliteEventDelivery> nats_delivery;
+    std::unique_ptr<OutboxTableSource> nats_source;
+    std::unique_ptr<postgres_relay::OutboxRelay> relay;
     std::unique_ptr<nats::JetStreamPublisher> nats_publisher;
+    nats::JetStreamPublisherOptions nats_options;
+    nats_options.url = flags.nats;
     if (!IsPostgresUrl(flags.store)) {
       const std::string db_path = ResolveSqlitePath(flags.store, flags.data_dir);
       event_delivery = std::make_unique<sqlite::SqliteEventDelivery>(db_path);
       api_options.event_delivery = event_delivery.get();
       pruning.consumers = {kConsumerWebhooks};
-      webhooks = std::make_unique<WebhookDispatcher>(*event_delivery, clock, random, metrics.events,
-                                                     WebhookDispatcherOptions{});
+      webhooks =
+          std::make_unique<WebhookDispatcher>(*event_delivery, event_delivery.get(), clock, random,
+                                              metrics.events, WebhookDispatcherOptions{});
       outbox_wakeups.Subscribe([w = webhooks.get()] { w->Wake(); });
       if (!flags.nats.empty()) {
         nats_delivery = std::make_unique<sqlite::SqliteEventDelivery>(db_path);
+        nats_source = std::make_unique<OutboxTableSource>(*nats_delivery, kConsumerNats);
         pruning.consumers.push_back(kConsumerNats);
-        nats::JetStreamPublisherOptions nats_options;
-        nats_options.url = flags.nats;
-        nats_publisher = std::make_unique<nats::JetStreamPublisher>(*nats_delivery, clock,
+        nats_publisher = std::make_unique<nats::JetStreamPublisher>(*nats_source, clock,
                                                                     metrics.events, nats_options);
         outbox_wakeups.Subscribe([publisher = nats_publisher.get()] { publisher->Wake(); });
       }
+    } else if (const std::string wal_level = postgres_relay::OutboxRelay::WalLevel(flags.store);
+               wal_level != "logical") {
+      const std::string why =
+          "event delivery on PostgreSQL reads its logical replication stream, which needs "
+          "wal_level = logical (it is '" +
+          wal_level + "'): set wal_level = logical in postgresql.conf and restart PostgreSQL";
+      if (!flags.nats.empty()) {
+        spdlog::error("--nats: {}", why);
+        return 2;
+      }
+      spdlog::warn(
+          "{}; until then events are kept in the outbox table and the webhook routes "
+          "answer 503",
+          why);
+      api_options.webhooks_unavailable = why;
+    } else {
+      pg_webhooks = std::make_unique<postgres::PgWebhookDeliveries>(
+          postgres::PgWebhookDeliveriesOptions{flags.store});
+      api_options.event_delivery = pg_webhooks.get();
+      webhooks = std::make_unique<WebhookDispatcher>(*pg_webhooks, nullptr, clock, random,
+                                                     metrics.events, WebhookDispatcherOptions{});
+      postgres_relay::OutboxRelayOptions relay_options;
+      relay_options.url = flags.store;
+      relay_options.publishing = !flags.nats.empty();
+      // Started after the publisher exists; stopped before it goes (StopEvents below).
+      relay = std::make_unique<postgres_relay::OutboxRelay>(
+          relay_options, clock, metrics.events,
+          [&nats_publisher] {
+            if (nats_publisher) nats_publisher->Wake();
+          },
+          [w = webhooks.get()] { w->Wake(); });
+      if (!flags.nats.empty()) {
+        nats_publisher = std::make_unique<nats::JetStreamPublisher>(relay->source(), clock,
+                                                                    metrics.events, nats_options);
+      }
     }
-    // Declared after the consumers, so gone before them, even when something throws.
-    const struct Unsubscribe {
+    // Declared after the consumers, so run before they go, even when something throws: the
+    // relay wakes the publisher and dispatcher, and the publisher reads the relay's buffer.
+    const struct StopEvents {
       OutboxWakeups& wakeups;
-      ~Unsubscribe() { wakeups.Clear(); }
-    } unsubscribe{outbox_wakeups};
+      std::unique_ptr<postgres_relay::OutboxRelay>& relay;
+      std::unique_ptr<nats::JetStreamPublisher>& publisher;
+      std::unique_ptr<WebhookDispatcher>& webhooks;
+      ~StopEvents() {
+        wakeups.Clear();
+        if (relay) relay->Stop();
+        if (publisher) publisher->Stop();
+        if (webhooks) webhooks->Stop();
+      }
+    } stop_events{outbox_wakeups, relay, nats_publisher, webhooks};
     Api api(store, services, jwt, password_pool, metrics, *waiting_room, api_options);
 
     HttpServerOptions options;
@@ -231,10 +279,11 @@ int Serve(const ServeFlags& flags) {
     });
     if (webhooks) webhooks->Start();
     if (nats_publisher) nats_publisher->Start();
+    if (relay) relay->Start();
     auto sweeper = std::make_unique<Sweeper>(store, services, metrics, [&] {
-      if (!event_delivery) return;
       try {
-        PruneOutbox(*event_delivery, pruning, clock.NowMs(), metrics.events);
+        if (event_delivery) PruneOutbox(*event_delivery, pruning, clock.NowMs(), metrics.events);
+        if (pg_webhooks) PrunePgEvents(*pg_webhooks, pruning, clock.NowMs(), metrics.events);
       } catch (const std::exception& e) {
         spdlog::warn("outbox pruning: {}", e.what());
       }
@@ -253,8 +302,9 @@ int Serve(const ServeFlags& flags) {
         "boxoffice listening on http://{}:{} (store: {}, waiting room: {}, events: {}{}{}, hold "
         "{}s, {} threads)",
         host, server.port(), store_name, flags.redis.empty() ? "in process" : flags.redis,
-        webhooks ? "webhooks" : "kept in the outbox", flags.nats.empty() ? "" : " and NATS ",
-        flags.nats, flags.hold_seconds, options.threads);
+        webhooks ? (relay ? "webhooks from the replication stream" : "webhooks")
+                 : "kept in the outbox",
+        flags.nats.empty() ? "" : " and NATS ", flags.nats, flags.hold_seconds, options.threads);
     server.Run();
     watcher.join();
     // The streams are the server's; stop writing to them before it goes.
@@ -264,6 +314,7 @@ int Serve(const ServeFlags& flags) {
     // (stopped) I/O contexts, so it is finished here, while those are still alive: first
     // the sweeper, then the password pool (whose tasks submit writes), then the writer.
     sweeper.reset();
+    if (relay) relay->Stop();
     if (nats_publisher) nats_publisher->Stop();
     if (webhooks) webhooks->Stop();
     password_pool.Shutdown();

@@ -18,6 +18,10 @@ struct EventMetrics {
   prometheus::Counter& webhook_gone;           // attempts answered 410: the endpoint is disabled
   prometheus::Counter& webhook_gave_up;        // deliveries given up after the retry window
   prometheus::Gauge& webhook_in_flight;        // attempts under way
+  // The PostgreSQL outbox relay (adapters/postgres_relay).
+  prometheus::Gauge& relay_active;       // 1 while this instance holds the stream
+  prometheus::Gauge& relay_lag_bytes;    // WAL from the confirmed position to the end
+  prometheus::Gauge& relay_unconfirmed;  // streamed events not yet confirmed
 };
 
 }  // namespace bo

@@ -32,4 +32,13 @@ int PruneOutbox(EventDelivery& delivery, const OutboxPruningOptions& options, Un
   return pruned;
 }
 
+void PrunePgEvents(postgres::PgWebhookDeliveries& deliveries, const OutboxPruningOptions& options,
+                   UnixMs now_ms, EventMetrics& metrics) {
+  deliveries.PruneDeliveries(now_ms - options.deliveries_kept_ms, options.deliveries_per_pass_max);
+  deliveries.PruneWebhookEvents(options.rows_per_pass_max);
+  const auto rows = static_cast<double>(deliveries.OutboxRows());
+  metrics.outbox_backlog.Set(rows);
+  metrics.outbox_rows.Set(rows);
+}
+
 }  // namespace bo

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/postgres/event_delivery.h"
 #include "common/time.h"
 #include "events/event_metrics.h"
 #include "ports/event_delivery.h"
@@ -27,5 +28,11 @@ std::int64_t OutboxHorizon(EventDelivery& delivery, const std::vector<std::strin
 // EventDelivery throws.
 int PruneOutbox(EventDelivery& delivery, const OutboxPruningOptions& options, UnixMs now_ms,
                 EventMetrics& metrics);
+
+// PostgreSQL, where the active relay prunes the outbox as it confirms: deletes old finished
+// deliveries and the webhook events no pending delivery needs, each bounded per call, then
+// sets the gauges (every outbox row there is backlog). Throws pg::PgError.
+void PrunePgEvents(postgres::PgWebhookDeliveries& deliveries, const OutboxPruningOptions& options,
+                   UnixMs now_ms, EventMetrics& metrics);
 
 }  // namespace bo

@@ -18,9 +18,11 @@ std::string InFlightKey(const std::string& endpoint_id, const std::string& event
 
 }  // namespace
 
-WebhookDispatcher::WebhookDispatcher(EventDelivery& delivery, const Clock& clock, Random& random,
-                                     EventMetrics& metrics, WebhookDispatcherOptions options)
-    : delivery_(delivery),
+WebhookDispatcher::WebhookDispatcher(WebhookDeliveries& deliveries, EventDelivery* outbox,
+                                     const Clock& clock, Random& random, EventMetrics& metrics,
+                                     WebhookDispatcherOptions options)
+    : delivery_(deliveries),
+      outbox_(outbox),
       clock_(clock),
       random_(random),
       metrics_(metrics),
@@ -66,7 +68,7 @@ void WebhookDispatcher::Wake() {
 
 void WebhookDispatcher::Run() {
   try {
-    cursor_ = delivery_.LoadCursor(kConsumerWebhooks);
+    if (outbox_ != nullptr) cursor_ = outbox_->LoadCursor(kConsumerWebhooks);
   } catch (const std::exception& e) {
     spdlog::error("webhooks: cannot read the cursor: {}", e.what());
     return;
@@ -110,7 +112,8 @@ void WebhookDispatcher::Run() {
 }
 
 bool WebhookDispatcher::FanOut(const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms) {
-  const auto events = delivery_.ReadOutbox(cursor_, options_.fan_out_events_max);
+  if (outbox_ == nullptr) return false;
+  const auto events = outbox_->ReadOutbox(cursor_, options_.fan_out_events_max);
   if (events.empty()) return false;
   std::vector<WebhookDelivery> deliveries;
   deliveries.reserve(events.size() * endpoints.size());
@@ -127,7 +130,7 @@ bool WebhookDispatcher::FanOut(const std::vector<WebhookEndpoint>& endpoints, Un
       deliveries.push_back(std::move(d));
     }
   }
-  delivery_.FanOut(deliveries, kConsumerWebhooks, events.back().seq);
+  outbox_->FanOut(deliveries, kConsumerWebhooks, events.back().seq);
   cursor_ = events.back().seq;
   return static_cast<int>(events.size()) == options_.fan_out_events_max;
 }
@@ -146,9 +149,11 @@ void WebhookDispatcher::StartDue(const std::vector<WebhookEndpoint>& endpoints, 
     const int endpoint_in_flight = found == in_flight_by_endpoint_.end() ? 0 : found->second;
     const int endpoint_slots = options_.in_flight_per_endpoint_max - endpoint_in_flight;
     if (endpoint_slots <= 0) continue;
-    // Deliveries under way are still due in the store: read past them.
-    const auto due = delivery_.DueDeliveries(
-        endpoint.id, now_ms, std::min(free_slots, endpoint_slots) + endpoint_in_flight);
+    // Deliveries under way are still due in a store that does not claim: read past them. A
+    // claiming store returns only what it claimed now, all of which is started.
+    const int read_past = delivery_.ClaimsDue() ? 0 : endpoint_in_flight;
+    const auto due = delivery_.DueDeliveries(endpoint.id, now_ms,
+                                             std::min(free_slots, endpoint_slots) + read_past);
     int started = 0;
     for (const auto& d : due) {
       if (started == std::min(free_slots, endpoint_slots)) break;

@@ -1,9 +1,11 @@
 // Delivers the outbox to webhook endpoints, off the request path.
 //
 // One dispatcher thread loops, woken by Wake() (events committed), by finished attempts, or
-// every poll_interval_ms (retries falling due): it fans new outbox events out to a delivery row per
-// matching endpoint and saves its cursor in the same transaction (so a crash replays events rather
-// than losing them: receivers deduplicate by webhook-id), then starts the due deliveries on
+// every poll_interval_ms (retries falling due): given the outbox, it fans new outbox events out
+// to a delivery row per matching endpoint and saves its cursor in the same transaction (so a
+// crash replays events rather than losing them: receivers deduplicate by webhook-id); without
+// it, another component fans out (on PostgreSQL, the active outbox relay). It then starts the
+// due deliveries on
 // its own io_context (http_threads threads) and records each outcome: 2xx delivered, 410 Gone
 // disables the endpoint, anything else (or no answer within the timeout) is retried by
 // RetrySchedule. At most pending_deliveries_max attempts are in memory at once, at most
@@ -48,9 +50,10 @@ struct WebhookDispatcherOptions {
 
 class WebhookDispatcher {
  public:
-  // REQUIRES: every reference outlives the dispatcher.
-  WebhookDispatcher(EventDelivery& delivery, const Clock& clock, Random& random,
-                    EventMetrics& metrics, WebhookDispatcherOptions options);
+  // `outbox` null: the dispatcher only attempts the deliveries another component fanned out.
+  // REQUIRES: every reference (and `outbox`) outlives the dispatcher.
+  WebhookDispatcher(WebhookDeliveries& deliveries, EventDelivery* outbox, const Clock& clock,
+                    Random& random, EventMetrics& metrics, WebhookDispatcherOptions options);
   ~WebhookDispatcher();  // Stop()s
 
   // Starts the dispatcher and HTTP threads. REQUIRES: not started before.
@@ -81,7 +84,8 @@ class WebhookDispatcher {
   void Record(const Outcome& outcome, UnixMs now_ms);
   void Release(const Outcome& outcome);
 
-  EventDelivery& delivery_;
+  WebhookDeliveries& delivery_;
+  EventDelivery* const outbox_;
   const Clock& clock_;
   Random& random_;
   EventMetrics& metrics_;

@@ -40,9 +40,10 @@ struct ApiOptions {
   BucketLimits queue_joins_per_address{600, 600};
   size_t rate_limit_keys_max = 1'000'000;  // users or addresses tracked by each limit
   size_t queue_event_streams_max = 10'000;
-  // Webhook endpoints and their deliveries; null: the /v1/admin/webhooks routes answer 503.
-  // REQUIRES: outlives the Api.
-  EventDelivery* event_delivery = nullptr;
+  // Webhook endpoints and their deliveries; null: the /v1/admin/webhooks routes answer 503
+  // with `webhooks_unavailable` as the detail. REQUIRES: outlives the Api.
+  WebhookDeliveries* event_delivery = nullptr;
+  std::string webhooks_unavailable = "webhooks are not available in this process";
 };
 
 class Api {

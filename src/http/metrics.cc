@@ -89,7 +89,13 @@ Metrics::Metrics(std::shared_ptr<prometheus::Registry> r)
              WebhookResultOf(*r, "failed"),
              WebhookResultOf(*r, "gone"),
              WebhookResultOf(*r, "gave_up"),
-             GaugeOf(*r, "boxoffice_webhook_attempts_in_flight", "Webhook attempts under way")},
+             GaugeOf(*r, "boxoffice_webhook_attempts_in_flight", "Webhook attempts under way"),
+             GaugeOf(*r, "boxoffice_relay_active",
+                     "1 while this instance is the active PostgreSQL outbox relay, else 0"),
+             GaugeOf(*r, "boxoffice_relay_lag_bytes",
+                     "WAL bytes between the server's end and the relay's confirmed position"),
+             GaugeOf(*r, "boxoffice_relay_unconfirmed_events",
+                     "Streamed outbox events the active relay has not confirmed yet")},
       registry_(r),
       requests_(prometheus::BuildCounter()
                     .Name("boxoffice_http_requests_total")

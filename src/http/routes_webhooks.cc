@@ -43,17 +43,17 @@ void WriteDelivery(JsonWriter& w, const WebhookDelivery& d) {
 }
 
 // The port, or nullptr having answered 503.
-EventDelivery* DeliveryOf(Api& api, Call& call) {
-  EventDelivery* delivery = api.options().event_delivery;
+WebhookDeliveries* DeliveryOf(Api& api, Call& call) {
+  WebhookDeliveries* delivery = api.options().event_delivery;
   if (delivery == nullptr) {
-    call.respond(ProblemResponse(
-        MakeError(ErrorCode::kUnavailable, "webhooks are not available in this process")));
+    call.respond(
+        ProblemResponse(MakeError(ErrorCode::kUnavailable, api.options().webhooks_unavailable)));
   }
   return delivery;
 }
 
 void CreateRoute(Api& api, std::shared_ptr<Call> call) {
-  EventDelivery* delivery = DeliveryOf(api, *call);
+  WebhookDeliveries* delivery = DeliveryOf(api, *call);
   if (delivery == nullptr) return;
   auto command = DecodeCreateWebhook(call->request.body);
   if (!command.ok()) return call->respond(ProblemResponse(command.error()));
@@ -63,14 +63,14 @@ void CreateRoute(Api& api, std::shared_ptr<Call> call) {
 }
 
 void ListRoute(Api& api, std::shared_ptr<Call> call) {
-  EventDelivery* delivery = DeliveryOf(api, *call);
+  WebhookDeliveries* delivery = DeliveryOf(api, *call);
   if (delivery == nullptr) return;
   call->respond(ItemsResponse(delivery->ListEndpoints(static_cast<int>(kWebhookEndpointsMax)),
                               &WriteEndpoint));
 }
 
 void DeleteRoute(Api& api, std::shared_ptr<Call> call) {
-  EventDelivery* delivery = DeliveryOf(api, *call);
+  WebhookDeliveries* delivery = DeliveryOf(api, *call);
   if (delivery == nullptr) return;
   if (!delivery->DeleteEndpoint(call->params[0])) {
     return call->respond(NotFoundResponse("webhook " + call->params[0]));
@@ -79,7 +79,7 @@ void DeleteRoute(Api& api, std::shared_ptr<Call> call) {
 }
 
 void DeliveriesRoute(Api& api, std::shared_ptr<Call> call) {
-  EventDelivery* delivery = DeliveryOf(api, *call);
+  WebhookDeliveries* delivery = DeliveryOf(api, *call);
   if (delivery == nullptr) return;
   if (!delivery->FindEndpoint(call->params[0])) {
     return call->respond(NotFoundResponse("webhook " + call->params[0]));

@@ -1,12 +1,16 @@
-// The EventDelivery port: the durable state of delivering the outbox to its consumers.
+// The ports of event delivery: the durable state of delivering the outbox to its consumers.
 //
-// The outbox (written by Store::WriteTx::AppendEvent) is read in seq order. Each consumer (the
-// NATS publisher, the webhook dispatcher) keeps a cursor: the last seq it has made durable
-// elsewhere. Rows behind every cursor, and behind every pending webhook delivery, are pruned.
+// WebhookDeliveries holds the webhook endpoints and their deliveries: a delivery row per event
+// and matching endpoint, attempted when due, each attempt recorded. It is all the HTTP routes
+// and the attempts need, on either store.
 //
-// Webhook endpoints and their deliveries live here too: the dispatcher fans each event out
-// to a delivery row per matching endpoint and saves its cursor in the same transaction, then
-// attempts the due deliveries and records each attempt.
+// EventDelivery adds the outbox read in seq order, for a store whose seq order is its commit
+// order (the embedded store, with its single writer). Each consumer (the NATS publisher, the
+// webhook fan-out) keeps a cursor: the last seq it has made durable elsewhere. The fan-out
+// inserts a delivery row per matching endpoint and saves its cursor in the same transaction.
+// Rows behind every cursor, and behind every pending webhook delivery, are pruned. (On
+// PostgreSQL, where concurrent writers commit out of seq order, the outbox is read from the
+// logical replication stream instead: adapters/postgres_relay.)
 //
 // Implementations are thread-safe; every call is one short transaction.
 #pragma once
@@ -82,10 +86,36 @@ struct DeliveryAttempt {
   UnixMs next_attempt_at_ms = 0;
 };
 
-class EventDelivery {
+class WebhookDeliveries {
  public:
-  virtual ~EventDelivery() = default;
+  virtual ~WebhookDeliveries() = default;
 
+  virtual void InsertEndpoint(const WebhookEndpoint& endpoint) = 0;
+  // In id order, at most `limit`.
+  virtual std::vector<WebhookEndpoint> ListEndpoints(int limit) = 0;
+  virtual std::optional<WebhookEndpoint> FindEndpoint(std::string_view id) = 0;
+  // Deletes the endpoint and its deliveries. Returns whether it existed.
+  virtual bool DeleteEndpoint(std::string_view id) = 0;
+  // Disables the endpoint and gives up its pending deliveries.
+  virtual void DisableEndpoint(std::string_view id, UnixMs now_ms) = 0;
+
+  // Pending deliveries to `endpoint_id` (if it is enabled) with next_attempt_at_ms <= now_ms,
+  // earliest first, at most `limit`. A store that claims (ClaimsDue()) also claims them for a
+  // while, so that another process does not attempt them at the same time, and returns none
+  // claimed before; otherwise an attempt under way is still due and returned again.
+  // REQUIRES: limit > 0.
+  virtual std::vector<DueDelivery> DueDeliveries(std::string_view endpoint_id, UnixMs now_ms,
+                                                 int limit) = 0;
+  virtual bool ClaimsDue() const { return false; }
+  virtual void RecordAttempt(const DeliveryAttempt& attempt) = 0;
+  // The endpoint's deliveries, newest event first, at most `limit`.
+  virtual std::vector<WebhookDelivery> ListDeliveries(std::string_view endpoint_id, int limit) = 0;
+  // Deletes deliveries no longer pending created before `before_ms`, at most `limit`.
+  virtual int PruneDeliveries(UnixMs before_ms, int limit) = 0;
+};
+
+class EventDelivery : public WebhookDeliveries {
+ public:
   // Outbox rows with seq > after_seq in seq order, at most `limit`. REQUIRES: limit > 0.
   virtual std::vector<OutboxEvent> ReadOutbox(std::int64_t after_seq, int limit) = 0;
   virtual OutboxState Outbox() = 0;
@@ -97,30 +127,12 @@ class EventDelivery {
   // pruned range. Returns how many.
   virtual int PruneOutbox(std::int64_t through_seq, int limit) = 0;
 
-  virtual void InsertEndpoint(const WebhookEndpoint& endpoint) = 0;
-  // In id order, at most `limit`.
-  virtual std::vector<WebhookEndpoint> ListEndpoints(int limit) = 0;
-  virtual std::optional<WebhookEndpoint> FindEndpoint(std::string_view id) = 0;
-  // Deletes the endpoint and its deliveries. Returns whether it existed.
-  virtual bool DeleteEndpoint(std::string_view id) = 0;
-  // Disables the endpoint and gives up its pending deliveries.
-  virtual void DisableEndpoint(std::string_view id, UnixMs now_ms) = 0;
-
   // Inserts `deliveries` (skipping any that exist) and saves `consumer`'s cursor at
   // `through_seq`, in one transaction.
   virtual void FanOut(const std::vector<WebhookDelivery>& deliveries, std::string_view consumer,
                       std::int64_t through_seq) = 0;
-  // Pending deliveries to `endpoint_id` (if it is enabled) with next_attempt_at_ms <= now_ms,
-  // earliest first, at most `limit`. REQUIRES: limit > 0.
-  virtual std::vector<DueDelivery> DueDeliveries(std::string_view endpoint_id, UnixMs now_ms,
-                                                 int limit) = 0;
-  virtual void RecordAttempt(const DeliveryAttempt& attempt) = 0;
-  // The endpoint's deliveries, newest event first, at most `limit`.
-  virtual std::vector<WebhookDelivery> ListDeliveries(std::string_view endpoint_id, int limit) = 0;
   // The smallest event_seq of a pending delivery, or nullopt if none is pending.
   virtual std::optional<std::int64_t> OldestPendingSeq() = 0;
-  // Deletes deliveries no longer pending created before `before_ms`, at most `limit`.
-  virtual int PruneDeliveries(UnixMs before_ms, int limit) = 0;
 };
 
 }  // namespace bo

@@ -1,5 +1,7 @@
-// `boxoffice bench relay`: three phases on a fresh SQLite outbox in a temporary directory,
-// each through the real JetStreamPublisher into the nats-server given:
+// `boxoffice bench relay`: three phases on a fresh SQLite outbox in a temporary directory, or
+// with --store on a PostgreSQL database read by the outbox relay from its logical replication
+// stream (relaybench/outbox_shape.h), each through the real JetStreamPublisher into the
+// nats-server given:
 //   throughput  --events events are committed first, then published; events/s from the
 //               publisher's start to the last acknowledgment (connecting included);
 //   steady      events committed one per write job at --rate for --seconds (open loop, as
@@ -9,28 +11,20 @@
 //               arrives alone (no batch to ride with, no poll to wait for).
 #include "relaybench/command.h"
 
-#include <stdlib.h>
 #include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <filesystem>
 #include <functional>
-#include <future>
 #include <string>
 #include <thread>
 
 #include "adapters/nats/jetstream_publisher.h"
-#include "adapters/sqlite/event_delivery.h"
-#include "adapters/sqlite/sqlite_store.h"
 #include "domain/event.h"
-#include "events/outbox_wakeups.h"
-#include "events/webhook_dispatcher.h"
 #include "http/metrics.h"
-#include "ports/id_generator.h"
-#include "ports/random.h"
 #include "relaybench/lag_summary.h"
+#include "relaybench/outbox_shape.h"
 
 namespace bo::relaybench {
 namespace {
@@ -41,17 +35,9 @@ constexpr int kEventsPerAppendJob = 1'000;  // the throughput phase commits in j
 constexpr int kDrainTimeoutMs = 120'000;    // for the last acknowledgment after a phase
 constexpr int kWaitStepMs = 1;
 
-// The data of a payment.completed event with one ticket, as the API encodes it.
-constexpr const char* kPaymentJson =
-    R"({"id":"pay_0194c3a1f0800001","reservationId":"rsv_0194c3a1d4400000","userId":"usr_1",)"
-    R"("method":"POINTS","amount":30000,"status":"PAID","createdAt":"2026-05-01T10:01:02.500Z",)"
-    R"("tickets":[{"id":"tkt_0194c3a1f0800002","reservationId":"rsv_0194c3a1d4400000",)"
-    R"("scheduleId":"sch_1","seatId":"seat_1","ticketTypeId":null,)"
-    R"("code":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",)"
-    R"("status":"VALID"}]})";
-
 struct Flags {
   std::string nats;
+  std::string store;  // empty: a fresh SQLite outbox
   int events = 200'000;
   int rate_per_second = 1'000;
   int seconds = 30;
@@ -64,85 +50,6 @@ int Fail(const std::string& message) {
   std::fprintf(stderr, "%s: %s\n", kCommand, message.c_str());
   return 2;
 }
-
-// The outbox of the benchmark: a store and its event delivery on one temporary file.
-class Outbox {
- public:
-  explicit Outbox(OutboxSignal& signal)
-      : dir_(MakeDir()),
-        store_(Options(dir_ + "/relay.db", signal)),
-        delivery_(dir_ + "/relay.db"),
-        publisher_delivery_(dir_ + "/relay.db"),
-        ids_(clock_) {}
-  ~Outbox() {
-    store_.Close();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
-
-  // The webhook fan-out's connection, and the publisher's own (as `serve` gives them).
-  sqlite::SqliteEventDelivery& delivery() { return delivery_; }
-  sqlite::SqliteEventDelivery& publisher_delivery() { return publisher_delivery_; }
-  const Clock& clock() const { return clock_; }
-
-  // Commits `count` events in jobs of up to `per_job`, each stamped when its job runs; waits
-  // for the last commit.
-  void Append(int count, int per_job) {
-    std::promise<void> last;
-    for (int done = 0; done < count; done += per_job) {
-      const int n = std::min(per_job, count - done);
-      const bool is_last = done + n >= count;
-      store_.Submit(WriteJob{[this, n](WriteTx& tx) {
-                               for (int i = 0; i < n; ++i) tx.AppendEvent(NewEvent());
-                               return true;
-                             },
-                             [&last, is_last](bool) {
-                               if (is_last) last.set_value();
-                             }});
-    }
-    if (count > 0) last.get_future().wait();
-  }
-
-  // Commits `count` events one per job, the i-th submitted at start + i / rate_per_second
-  // whether or not earlier ones were committed (open loop).
-  void Drive(int count, double rate_per_second) {
-    const auto start = std::chrono::steady_clock::now();
-    for (int i = 0; i < count; ++i) {
-      std::this_thread::sleep_until(start +
-                                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                        std::chrono::duration<double>(i / rate_per_second)));
-      store_.Submit(WriteJob{[this](WriteTx& tx) {
-                               tx.AppendEvent(NewEvent());
-                               return true;
-                             },
-                             [](bool) {}});
-    }
-  }
-
- private:
-  static std::string MakeDir() {
-    char tmpl[] = "/tmp/boxoffice-relay-XXXXXX";
-    const char* dir = ::mkdtemp(tmpl);
-    if (dir == nullptr) throw std::runtime_error("cannot make a temporary directory");
-    return dir;
-  }
-  static sqlite::SqliteOptions Options(const std::string& path, OutboxSignal& signal) {
-    sqlite::SqliteOptions options{path};
-    options.outbox_signal = &signal;
-    return options;
-  }
-  // On the writer thread only.
-  Event NewEvent() {
-    return Event{ids_.Next("evt"), kEventPaymentCompleted, clock_.NowMs(), kPaymentJson};
-  }
-
-  const std::string dir_;
-  SystemClock clock_;
-  sqlite::SqliteStore store_;
-  sqlite::SqliteEventDelivery delivery_;
-  sqlite::SqliteEventDelivery publisher_delivery_;
-  TimeOrderedIdGenerator ids_;
-};
 
 // Waits until `counter` reaches `target`; false if it did not within timeout_ms.
 bool WaitForCount(prometheus::Counter& counter, double target, int timeout_ms) {
@@ -163,22 +70,27 @@ void PrintLag(const char* phase, const LagSummary& s) {
 }
 
 int Execute(const Flags& flags) {
-  OutboxWakeups wakeups;
-  Outbox outbox(wakeups);
+  Metrics shape_metrics;  // the relay's and the webhook fan-out's
+  const std::unique_ptr<OutboxShape> outbox =
+      flags.store.empty() ? MakeSqliteShape(shape_metrics.events)
+                          : MakePostgresShape(flags.store, shape_metrics.events);
+  std::printf("outbox: %s\n", outbox->name());
   nats::JetStreamPublisherOptions publisher_options = flags.publisher;
   publisher_options.url = flags.nats;
   bool all_acknowledged = true;
 
   {  // Throughput: a backlog published as fast as JetStream acknowledges it.
     Metrics metrics;
-    outbox.Append(flags.events, kEventsPerAppendJob);
-    nats::JetStreamPublisher publisher(outbox.publisher_delivery(), outbox.clock(), metrics.events,
+    outbox->Append(flags.events, kEventsPerAppendJob);
+    nats::JetStreamPublisher publisher(outbox->source(), outbox->clock(), metrics.events,
                                        publisher_options);
+    outbox->StartConsumers([&publisher] { publisher.Wake(); });
     const auto start = std::chrono::steady_clock::now();
     publisher.Start();
     const bool drained = WaitForCount(metrics.events.nats_published, flags.events, kDrainTimeoutMs);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    outbox->StopConsumers();
     publisher.Stop();
     all_acknowledged = all_acknowledged && drained;
     std::printf(
@@ -191,24 +103,19 @@ int Execute(const Flags& flags) {
 
   {  // Steady and lone events: the publisher and the webhook fan-out woken by commits.
     Metrics metrics;
-    SystemRandom random;
-    outbox.delivery().SaveCursor(kConsumerWebhooks, outbox.delivery().Outbox().last_seq);
-    WebhookDispatcher webhooks(outbox.delivery(), outbox.clock(), random, metrics.events, {});
-    nats::JetStreamPublisher publisher(outbox.publisher_delivery(), outbox.clock(), metrics.events,
+    nats::JetStreamPublisher publisher(outbox->source(), outbox->clock(), metrics.events,
                                        publisher_options);
-    wakeups.Subscribe([&webhooks] { webhooks.Wake(); });
-    wakeups.Subscribe([&publisher] { publisher.Wake(); });
-    webhooks.Start();
+    outbox->StartConsumers([&publisher] { publisher.Wake(); });
     publisher.Start();
     auto& published = metrics.events.nats_published;
     auto& lag = metrics.events.nats_publish_lag_ms;
 
-    outbox.Append(1, 1);  // connected and the stream checked before anything is measured
+    outbox->Append(1, 1);  // connected and the stream checked before anything is measured
     all_acknowledged = WaitForCount(published, 1, kDrainTimeoutMs) && all_acknowledged;
 
     const auto before_steady = lag.Collect().histogram;
     const int steady_events = flags.rate_per_second * flags.seconds;
-    outbox.Drive(steady_events, flags.rate_per_second);
+    outbox->Drive(steady_events, flags.rate_per_second);
     const bool steady_drained = WaitForCount(published, 1.0 + steady_events, kDrainTimeoutMs);
     all_acknowledged = all_acknowledged && steady_drained;
     PrintLag(steady_drained ? "steady" : "steady (NOT ALL ACKNOWLEDGED)",
@@ -217,16 +124,15 @@ int Execute(const Flags& flags) {
                 flags.seconds);
 
     const auto before_lone = lag.Collect().histogram;
-    outbox.Drive(flags.lone_events, 1000.0 / flags.lone_interval_ms);
+    outbox->Drive(flags.lone_events, 1000.0 / flags.lone_interval_ms);
     const bool lone_drained =
         WaitForCount(published, 1.0 + steady_events + flags.lone_events, kDrainTimeoutMs);
     all_acknowledged = all_acknowledged && lone_drained;
     PrintLag(lone_drained ? "lone" : "lone (NOT ALL ACKNOWLEDGED)",
              SummarizeLag(before_lone, lag.Collect().histogram, kLagGoalMs));
 
-    wakeups.Clear();
+    outbox->StopConsumers();
     publisher.Stop();
-    webhooks.Stop();
   }
   return all_acknowledged ? 0 : 1;
 }
@@ -236,13 +142,19 @@ int Execute(const Flags& flags) {
 int RunCommand(const std::vector<std::string>& args) {
   Flags flags;
   CLI::App app{
-      "Measures the outbox relay to NATS JetStream on a fresh SQLite outbox: publish "
+      "Measures the outbox relay to NATS JetStream on a fresh SQLite outbox, or with --store "
+      "on PostgreSQL through its logical replication stream: publish "
       "throughput of a backlog, then the commit-to-ack lag at a steady rate and of lone "
       "events. Exits 1 if some event was not acknowledged in time, 2 on bad flags.",
       std::string("boxoffice ") + kCommand};
   app.add_option("--nats", flags.nats, "NATS URL (nats://host:port) of a JetStream server")
       ->envname("BOXOFFICE_NATS")
       ->required();
+  app.add_option("--store", flags.store,
+                 "postgres://user@host:port/db (wal_level = logical): the scale-out shape, read "
+                 "from the logical replication stream by the outbox relay; default: a fresh "
+                 "SQLite outbox")
+      ->capture_default_str();
   app.add_option("--events", flags.events, "Throughput: events in the backlog")
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str();
@@ -279,6 +191,9 @@ int RunCommand(const std::vector<std::string>& args) {
     return code == 0 ? 0 : 2;
   }
   if (!flags.nats.starts_with("nats://")) return Fail("--nats: expected nats://host:port");
+  if (!flags.store.empty() && !flags.store.starts_with("postgres://")) {
+    return Fail("--store: expected postgres://user@host:port/db");
+  }
   try {
     return Execute(flags);
   } catch (const std::exception& e) {

@@ -92,7 +92,8 @@ TEST_F(OutboxWakeupTest, AWokenDispatcherReadsTheOutboxBeforeItsPoll) {
   Metrics metrics;
   WebhookDispatcherOptions dispatcher_options;
   dispatcher_options.poll_interval_ms = kPollIntervalMs;
-  WebhookDispatcher dispatcher(delivery, clock, random, metrics.events, dispatcher_options);
+  WebhookDispatcher dispatcher(delivery, &delivery, clock, random, metrics.events,
+                               dispatcher_options);
   wakeups.Subscribe([&dispatcher] { dispatcher.Wake(); });
   dispatcher.Start();
 

@@ -45,9 +45,9 @@ std::string Describe(natsStatus s, jsErrCode jerr) {
 
 }  // namespace
 
-JetStreamPublisher::JetStreamPublisher(EventDelivery& delivery, const Clock& clock,
+JetStreamPublisher::JetStreamPublisher(OutboxSource& source, const Clock& clock,
                                        EventMetrics& metrics, JetStreamPublisherOptions options)
-    : delivery_(delivery),
+    : source_(source),
       clock_(clock),
       metrics_(metrics),
       options_(std::move(options)),
@@ -194,7 +194,7 @@ bool JetStreamPublisher::Fill(Connection& c, UnixMs now_ms) {
   while (!window_.full() && !window_.has_failure()) {
     const int room = options_.window_events_max - static_cast<int>(window_.size());
     const int limit = std::min(options_.batch_events_max, room);
-    const auto events = delivery_.ReadOutbox(read_seq_, limit);
+    const auto events = source_.Read(generation_, read_seq_, limit);
     for (const auto& e : events) {
       subject.assign(kSubjectPrefix).append(e.event.type);
       const std::string body = ToJson(e.event, &WriteEvent);
@@ -219,7 +219,9 @@ bool JetStreamPublisher::Fill(Connection& c, UnixMs now_ms) {
 
 void JetStreamPublisher::Restart(Connection& c) {
   natsMsgList in_flight{};
-  if (js_PublishAsyncGetPendingList(&in_flight, c.js) == NATS_OK) natsMsgList_Destroy(&in_flight);
+  if (!window_.empty() && js_PublishAsyncGetPendingList(&in_flight, c.js) == NATS_OK) {
+    natsMsgList_Destroy(&in_flight);
+  }
   // Answers already taken from the library stay valid: an acknowledged event is stored.
   RecordAnswers();
   if (const auto seq = window_.TakeAcknowledgedPrefix()) acked_seq_ = *seq;
@@ -231,14 +233,28 @@ void JetStreamPublisher::Restart(Connection& c) {
   window_has_room_ = false;  // until the next fill: a wake-up does not cut the retry wait short
 }
 
+void JetStreamPublisher::StartOver(Connection& c) {
+  // cnats makes its list of pending publishes at the first one: ask only if one was made.
+  if (c.js != nullptr && !window_.empty()) {
+    natsMsgList in_flight{};
+    if (js_PublishAsyncGetPendingList(&in_flight, c.js) == NATS_OK) {
+      natsMsgList_Destroy(&in_flight);
+    }
+  }
+  window_.Clear();  // answers still to come are for events the new generation hands out again
+  generation_ = source_.Generation();
+  acked_seq_ = saved_seq_ = read_seq_ = source_.LoadPosition();
+}
+
 void JetStreamPublisher::SaveCursor(UnixMs now_ms) {
   if (acked_seq_ <= saved_seq_) return;
-  delivery_.SaveCursor(kConsumerNats, acked_seq_);
+  source_.SavePosition(generation_, acked_seq_);
   saved_seq_ = acked_seq_;
   saved_at_ms_ = now_ms;
 }
 
 int JetStreamPublisher::Turn(Connection& c) {
+  if (source_.Generation() != generation_) StartOver(c);
   RecordAnswers();
   if (const auto seq = window_.TakeAcknowledgedPrefix()) acked_seq_ = *seq;
   UnixMs now_ms = clock_.NowMs();
@@ -286,7 +302,7 @@ void JetStreamPublisher::Run() {
     int wait_ms = 0;
     try {
       if (!cursor_loaded) {
-        acked_seq_ = saved_seq_ = read_seq_ = delivery_.LoadCursor(kConsumerNats);
+        StartOver(c);
         cursor_loaded = true;
       }
       if (!Connect(c)) {

@@ -1,19 +1,23 @@
-// Publishes the outbox to NATS JetStream, in seq order, on a thread of its own.
+// Publishes the outbox to NATS JetStream, in the order of its source, on a thread of its own.
+// The source (ports/outbox_source.h) is the outbox table on the embedded store, and the
+// logical replication stream of the PostgreSQL outbox on the scale-out shape.
 //
 // Stream kStreamName takes the subjects "boxoffice.>"; each event goes to
 // "boxoffice.<type>" as its JSON envelope with the header "Nats-Msg-Id: <event id>".
 //
 // Events are published asynchronously, up to window_events_max unacknowledged at once
-// (PublishWindow); the cursor advances only over the longest prefix of acknowledged events
-// and is saved at most every cursor_save_interval_ms while events are in flight. When the
-// first unacknowledged event fails or goes unanswered for ack_timeout_ms, the window restarts
+// (PublishWindow); the position advances only over the longest prefix of acknowledged events
+// and is saved to the source at most every cursor_save_interval_ms while events are in flight. When
+// the first unacknowledged event fails or goes unanswered for ack_timeout_ms, the window restarts
 // from it: the events behind it are published again and JetStream's duplicate window
 // (duplicate_window_seconds) drops those it already has. A crash likewise publishes again what
-// follows the saved cursor. While NATS is unreachable nothing is lost and no sale waits: the
-// events stay in the outbox, the client reconnects, and publishing resumes from the cursor.
+// follows the saved position. While NATS is unreachable nothing is lost and no sale waits: the
+// events stay in the outbox, the client reconnects, and publishing resumes from the position.
+// When the source starts a new generation, what is in flight is dropped and publishing resumes
+// from the source's position.
 //
-// The publisher reads the outbox when Wake() is called (events were committed), when answers
-// free room in the window, and every poll_interval_ms otherwise.
+// The publisher reads the source when Wake() is called (events were committed or streamed),
+// when answers free room in the window, and every poll_interval_ms otherwise.
 #pragma once
 
 #include <nats/nats.h>
@@ -28,7 +32,7 @@
 #include "events/event_metrics.h"
 #include "events/publish_window.h"
 #include "ports/clock.h"
-#include "ports/event_delivery.h"
+#include "ports/outbox_source.h"
 
 namespace bo::nats {
 
@@ -52,7 +56,7 @@ struct JetStreamPublisherOptions {
 class JetStreamPublisher {
  public:
   // REQUIRES: every reference outlives the publisher; every limit > 0.
-  JetStreamPublisher(EventDelivery& delivery, const Clock& clock, EventMetrics& metrics,
+  JetStreamPublisher(OutboxSource& source, const Clock& clock, EventMetrics& metrics,
                      JetStreamPublisherOptions options);
   ~JetStreamPublisher();  // Stop()s
 
@@ -85,6 +89,8 @@ class JetStreamPublisher {
   bool Fill(Connection& c, UnixMs now_ms);
   // Takes back what is still in flight and resumes from the first unacknowledged event.
   void Restart(Connection& c);
+  // Drops what is in flight and resumes from the source's position in its generation in force.
+  void StartOver(Connection& c);
   void SaveCursor(UnixMs now_ms);
   // Waits up to `ms` for an answer, a wake-up while the window has room, or the stop;
   // returns false when stopping.
@@ -92,7 +98,7 @@ class JetStreamPublisher {
 
   static void OnAnswer(jsCtx* js, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* closure);
 
-  EventDelivery& delivery_;
+  OutboxSource& source_;
   const Clock& clock_;
   EventMetrics& metrics_;
   const JetStreamPublisherOptions options_;
@@ -107,9 +113,10 @@ class JetStreamPublisher {
 
   // Owned by the thread.
   PublishWindow window_;
-  std::int64_t acked_seq_ = 0;  // the end of the acknowledged prefix
-  std::int64_t saved_seq_ = 0;  // the cursor in the store
-  std::int64_t read_seq_ = 0;   // the last seq published
+  std::uint64_t generation_ = 0;  // of the source, that the positions below belong to
+  std::int64_t acked_seq_ = 0;    // the end of the acknowledged prefix
+  std::int64_t saved_seq_ = 0;    // the cursor in the store
+  std::int64_t read_seq_ = 0;     // the last seq published
   UnixMs saved_at_ms_ = 0;
   std::vector<Answer> answers_taken_;
 };

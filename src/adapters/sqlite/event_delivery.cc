@@ -1,65 +1,12 @@
 #include "adapters/sqlite/event_delivery.h"
 
+#include "adapters/webhook_rows.h"
 #include "common/assert.h"
 
 namespace bo::sqlite {
 namespace {
 
-std::string JoinTypes(const std::vector<std::string>& types) {
-  std::string out;
-  for (const auto& t : types) {
-    if (!out.empty()) out += ' ';
-    out += t;
-  }
-  return out;
-}
-
-std::vector<std::string> SplitTypes(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find(' ', start);
-    if (end == std::string::npos) end = text.size();
-    if (end > start) out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
-constexpr const char* kEndpointColumns =
-    "SELECT id, url, events, secret, created_at_ms, COALESCE(disabled_at_ms, 0)"
-    " FROM webhook_endpoints";
-
-WebhookEndpoint EndpointOf(const Query& q) {
-  WebhookEndpoint e;
-  e.id = q.Text(0);
-  e.url = q.Text(1);
-  e.event_types = SplitTypes(q.Text(2));
-  e.secret = q.Text(3);
-  e.created_at_ms = q.Int(4);
-  e.disabled_at_ms = q.Int(5);
-  return e;
-}
-
-// Columns 0..8 of a delivery row, as selected by kDeliveryColumns.
-#define BO_DELIVERY_COLUMNS                                                      \
-  "d.endpoint_id, d.event_id, d.event_seq, d.type, d.created_at_ms, d.attempts," \
-  " COALESCE(d.next_attempt_at_ms, 0), COALESCE(d.last_status, -1),"             \
-  " COALESCE(d.delivered_at_ms, 0)"
-
-WebhookDelivery DeliveryOf(const Query& q) {
-  WebhookDelivery d;
-  d.endpoint_id = q.Text(0);
-  d.event_id = q.Text(1);
-  d.event_seq = q.Int(2);
-  d.type = q.Text(3);
-  d.created_at_ms = q.Int(4);
-  d.attempts = static_cast<int>(q.Int(5));
-  d.next_attempt_at_ms = q.Int(6);
-  d.last_status = static_cast<int>(q.Int(7));
-  d.delivered_at_ms = q.Int(8);
-  return d;
-}
+constexpr const char* kEndpointColumns = "SELECT " BO_ENDPOINT_COLUMNS " FROM webhook_endpoints";
 
 }  // namespace
 
@@ -163,7 +110,7 @@ void SqliteEventDelivery::InsertEndpoint(const WebhookEndpoint& e) {
   auto q = db_->Prepare(
       "INSERT INTO webhook_endpoints(id, url, events, secret, created_at_ms)"
       " VALUES (?1, ?2, ?3, ?4, ?5)");
-  q.Bind(1, e.id).Bind(2, e.url).Bind(3, JoinTypes(e.event_types)).Bind(4, e.secret);
+  q.Bind(1, e.id).Bind(2, e.url).Bind(3, JoinEventTypes(e.event_types)).Bind(4, e.secret);
   q.Bind(5, e.created_at_ms);
   q.Exec();
 }
@@ -174,7 +121,7 @@ std::vector<WebhookEndpoint> SqliteEventDelivery::ListEndpoints(int limit) {
   auto q = db_->Prepare(sql.c_str());
   q.Bind(1, limit);
   std::vector<WebhookEndpoint> out;
-  while (q.Step()) out.push_back(EndpointOf(q));
+  while (q.Step()) out.push_back(EndpointFrom(q));
   return out;
 }
 
@@ -184,7 +131,7 @@ std::optional<WebhookEndpoint> SqliteEventDelivery::FindEndpoint(std::string_vie
   auto q = db_->Prepare(sql.c_str());
   q.Bind(1, id);
   if (!q.Step()) return std::nullopt;
-  return EndpointOf(q);
+  return EndpointFrom(q);
 }
 
 bool SqliteEventDelivery::DeleteEndpoint(std::string_view id) {
@@ -247,13 +194,7 @@ std::vector<DueDelivery> SqliteEventDelivery::DueDeliveries(std::string_view end
   q.Bind(1, endpoint_id).Bind(2, now_ms).Bind(3, limit);
   std::vector<DueDelivery> out;
   while (q.Step()) {
-    DueDelivery due;
-    due.delivery = DeliveryOf(q);
-    due.url = q.Text(9);
-    due.secret = q.Text(10);
-    due.event_time_ms = q.Int(11);
-    due.data_json = q.Text(12);
-    out.push_back(std::move(due));
+    out.push_back(DueDeliveryFrom(q));
   }
   return out;
 }
@@ -287,7 +228,7 @@ std::vector<WebhookDelivery> SqliteEventDelivery::ListDeliveries(std::string_vie
                         " ORDER BY d.event_seq DESC LIMIT ?2");
   q.Bind(1, endpoint_id).Bind(2, limit);
   std::vector<WebhookDelivery> out;
-  while (q.Step()) out.push_back(DeliveryOf(q));
+  while (q.Step()) out.push_back(DeliveryFrom(q));
   return out;
 }
 
@@ -307,7 +248,5 @@ int SqliteEventDelivery::PruneDeliveries(UnixMs before_ms, int limit) {
   q.Bind(1, before_ms).Bind(2, limit);
   return q.Exec();
 }
-
-#undef BO_DELIVERY_COLUMNS
 
 }  // namespace bo::sqlite

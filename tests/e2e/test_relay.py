@@ -1,0 +1,251 @@
+"""Event delivery on the scale-out shape: two instances on one PostgreSQL (wal_level=logical)
+with a real nats-server. The active instance's relay reads the outbox from the logical
+replication stream, fans it out to webhook deliveries and publishes it to JetStream; the
+other stands by. Payments through both instances, then kill -9 of both and a restart: the
+receiver gets every event, signed, retried after a 500, and the stream holds each event
+exactly once. A NATS outage never fails a sale and the stream catches up. kill -9 of the
+active relay's instance: the other takes over and nothing is lost or doubled. A database
+without wal_level=logical refuses --nats and says why. `boxoffice audit --store` runs after
+every test."""
+
+import collections
+import json
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import Server, ServerTestCase, clean_env, metric_value, new_key, poll
+from services import NatsServer, PostgresCluster
+from test_events import Receiver, verify
+
+STREAM = "BOXOFFICE_EVENTS"
+WAIT_S = 90
+
+
+class RelayTest(ServerTestCase):
+    hold_seconds = 60
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pg = PostgresCluster(settings={"wal_level": "logical"})
+        cls.addClassCleanup(cls.pg.stop)
+        cls.pg.start()
+        cls.store_url = cls.pg.create_database("boxoffice")
+        cls.nats = NatsServer()
+        cls.addClassCleanup(cls.nats.stop)
+        cls.nats.start()
+        cls.receiver = Receiver()
+        cls.addClassCleanup(cls.receiver.close)
+        cls.extra_args = ("--store", cls.store_url, "--nats", cls.nats.url())
+        super().setUpClass()  # instance A: cls.server
+        b = Server(hold_seconds=cls.hold_seconds, extra_args=cls.extra_args)
+        b.secret = cls.server.secret
+        cls.addClassCleanup(b.remove)
+        b.start()
+        cls.instances = [cls.server, b]
+        cls.endpoints = {}
+        for path, events in (("/ok", ["*"]), ("/flaky", ["payment.completed"])):
+            r = cls.admin.post("/v1/admin/webhooks", {"url": cls.receiver.url(path),
+                                                     "events": events})
+            if r.status != 201:
+                raise AssertionError("create webhook: %r" % r)
+            cls.endpoints[path] = r.json
+        concert = cls.create_concert()
+        sch = cls.create_schedule(concert["id"], seats=[], ticket_types=[
+            {"name": "GA", "price": 10, "capacity": 100000}])
+        cls.schedule_id = sch["id"]
+        cls.ticket_type = sch["ticketTypes"][0]["id"]
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in cls.instances:
+            code = s.stop()
+            if code != 0:
+                raise AssertionError("an instance exited with %s after SIGTERM:\n%s"
+                                     % (code, s.log_tail()))
+        cls.check_audit()
+
+    @classmethod
+    def check_audit(cls):
+        audit = cls.server.cli("audit", "--store", cls.store_url, timeout=120)
+        if audit.returncode != 0 or "audit passed" not in audit.stdout:
+            raise AssertionError("boxoffice audit --store failed (exit %s):\n%s%s"
+                                 % (audit.returncode, audit.stdout, audit.stderr))
+
+    def tearDown(self):
+        self.check_audit()
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    def logs(self):
+        return "\n".join("--- instance %d:\n%s" % (i, s.log_tail(20))
+                         for i, s in enumerate(self.instances))
+
+    def sell(self, server, token):
+        """A charge, a paid hold and a cancelled hold through `server`: the ids their events'
+        data carry, by type."""
+        me = server.client(token)
+        r = me.post("/v1/wallet/charges", {"amount": 100}, idempotency_key=new_key())
+        self.assertStatus(r, 201)
+        charge = r.json["transactionId"]
+        r = me.post("/v1/reservations", {"scheduleId": self.schedule_id,
+                                         "ticketTypeId": self.ticket_type, "quantity": 1})
+        self.assertStatus(r, 201)
+        r = me.post("/v1/payments", {"reservationId": r.json["id"], "method": "POINTS"},
+                    idempotency_key=new_key())
+        self.assertStatus(r, 201)
+        payment = r.json["id"]
+        r = me.post("/v1/reservations", {"scheduleId": self.schedule_id,
+                                         "ticketTypeId": self.ticket_type, "quantity": 1})
+        self.assertStatus(r, 201)
+        cancelled = r.json["id"]
+        r = me.delete("/v1/reservations/%s" % cancelled)
+        self.assertIn(r.status, (200, 204), repr(r))
+        return {("wallet.charged", charge), ("payment.completed", payment),
+                ("reservation.cancelled", cancelled)}
+
+    def sell_on_both(self, rounds, prefix):
+        facts = set()
+        for i in range(rounds):
+            _, token = self.minted_user(prefix)
+            facts |= self.sell(self.instances[i % 2], token)
+        return facts
+
+    def delivered_facts(self, path):
+        return {(e["type"], e["data"]["id"]) for e in self.receiver.events(path).values()}
+
+    def wait_delivered(self, facts):
+        got = poll(lambda: facts <= self.delivered_facts("/ok"), WAIT_S, 0.1)
+        self.assertTrue(got, "not delivered: %s\n%s"
+                        % (sorted(facts - self.delivered_facts("/ok"))[:5], self.logs()))
+
+    def stream(self):
+        counts = collections.Counter()
+        for _, subject, headers, data in self.nats.stream_messages(STREAM):
+            envelope = json.loads(data)
+            self.assertEqual(headers.get("Nats-Msg-Id"), envelope["id"])
+            self.assertEqual(subject, "boxoffice." + envelope["type"])
+            counts[envelope["id"]] += 1
+        return counts
+
+    def assert_stream_holds_once(self, ids):
+        self.assertTrue(poll(lambda: set(ids) <= set(self.stream()), WAIT_S, 0.2),
+                        "the stream never caught up\n" + self.logs())
+        counts = self.stream()
+        self.assertEqual([i for i, n in counts.items() if n > 1], [])
+
+    def active(self):
+        """The instances whose relay is active, by their metrics."""
+        out = []
+        for s in self.instances:
+            if s.proc is None or s.proc.poll() is not None:
+                continue  # killed
+            text = s.client().get("/metrics").raw.decode()
+            if metric_value(text, "boxoffice_relay_active") == 1:
+                out.append(s)
+        return out
+
+    def restart(self, server):
+        server.start()
+        if server is self.server:
+            type(self).anon = server.client()
+            type(self).admin = server.client(self.admin_token)
+
+    # ---- tests ------------------------------------------------------------------------------
+
+    def test_a_kill_9_of_both_instances_loses_and_doubles_nothing(self):
+        self.assertTrue(poll(lambda: len(self.active()) == 1, WAIT_S, 0.1),
+                        "no single active relay\n" + self.logs())
+        facts = self.sell_on_both(6, "relay-a")
+        for s in self.instances:  # while deliveries and publishes are under way
+            s.kill()
+        for s in self.instances:
+            self.restart(s)
+        facts |= self.sell_on_both(6, "relay-a2")
+        self.wait_delivered(facts)
+
+        secret = self.endpoints["/ok"]["secret"]
+        for headers, body in self.receiver.received("/ok"):
+            self.assertTrue(verify(secret, headers, body), headers)
+        # /flaky answers 500 to the first delivery of each event: every payment was retried.
+        payments = {i for i, e in self.receiver.events("/ok").items()
+                    if e["type"] == "payment.completed"}
+        flaky = self.endpoints["/flaky"]
+
+        def retried():
+            items = self.admin.get("/v1/admin/webhooks/%s/deliveries" % flaky["id"]).json["items"]
+            done = [d for d in items if d["eventId"] in payments and d["deliveredAt"]]
+            return done if len(done) == len(payments) else None
+        done = poll(retried, WAIT_S, 0.2)
+        self.assertTrue(done, self.logs())
+        for d in done:
+            self.assertGreaterEqual(d["attempts"], 2)
+            self.assertEqual(d["lastStatus"], 200)
+        for headers, body in self.receiver.received("/flaky"):
+            self.assertTrue(verify(flaky["secret"], headers, body))
+
+        self.assert_stream_holds_once(set(self.receiver.events("/ok")))
+        # Delivered to every consumer: the relay pruned the outbox.
+        self.assertTrue(poll(lambda: self.pg.query("boxoffice", "SELECT count(*) FROM outbox")
+                             == [["0"]], WAIT_S, 0.2), self.logs())
+        metrics = self.server.client().get("/metrics").raw.decode()
+        self.assertIn("boxoffice_relay_lag_bytes", metrics)
+        self.assertIn('boxoffice_webhook_deliveries_total{result="failed"}', metrics)
+
+    def test_b_nats_outage_never_fails_a_sale_and_the_stream_catches_up(self):
+        self.nats.pause()
+        try:
+            started = time.monotonic()
+            facts = self.sell_on_both(6, "relay-b")  # every call answered 2xx
+            self.assertLess(time.monotonic() - started, 30)
+            self.wait_delivered(facts)  # webhooks do not wait for NATS
+        finally:
+            self.nats.resume()
+        ids = {i for i, e in self.receiver.events("/ok").items()
+               if (e["type"], e["data"]["id"]) in facts}
+        self.assertEqual(len(ids), len(facts))
+        self.assert_stream_holds_once(set(self.receiver.events("/ok")))
+
+    def test_c_the_other_instance_takes_over_when_the_active_relay_dies(self):
+        self.assertTrue(poll(lambda: len(self.active()) == 1, WAIT_S, 0.1), self.logs())
+        [active] = self.active()
+        [standby] = [s for s in self.instances if s is not active]
+        facts = self.sell_on_both(4, "relay-c")
+        active.kill()
+        for _ in range(4):
+            _, token = self.minted_user("relay-c2")
+            facts |= self.sell(standby, token)
+        self.assertTrue(poll(lambda: self.active() == [standby], WAIT_S, 0.05),
+                        "the standby never took over\n" + self.logs())
+        self.wait_delivered(facts)
+        self.assert_stream_holds_once(set(self.receiver.events("/ok")))
+        self.restart(active)
+        facts = self.sell_on_both(2, "relay-c3")
+        self.wait_delivered(facts)
+        self.assertEqual(len(self.active()), 1)
+
+    def test_d_without_logical_wal_nats_is_refused_and_webhooks_say_why(self):
+        pg = PostgresCluster()  # wal_level = replica, PostgreSQL's default
+        self.addCleanup(pg.stop)
+        pg.start()
+        url = pg.create_database("plain")
+        data_dir = tempfile.mkdtemp(prefix="boxoffice-e2e-")
+        base = [self.server.bin, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir,
+                "--jwt-secret", self.server.secret, "--store", url]
+        refused = subprocess.run(base + ["--nats", self.nats.url()], capture_output=True,
+                                 text=True, timeout=60, env=clean_env())
+        self.assertEqual(refused.returncode, 2, refused.stderr)
+        self.assertIn("wal_level = logical", refused.stderr)
+        s = Server(extra_args=("--store", url))
+        s.secret = self.server.secret
+        self.addCleanup(s.remove)
+        s.start()
+        r = s.client(self.admin_token).get("/v1/admin/webhooks")
+        self.assertProblem(r, 503, "UNAVAILABLE")
+        self.assertIn("wal_level", r.json["detail"])
+        self.assertEqual(s.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
