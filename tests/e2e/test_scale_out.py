@@ -20,6 +20,7 @@ from services import HaproxyServer, PostgresCluster, free_port
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HAPROXY_CONFIG = os.path.join(ROOT, "deploy", "haproxy.cfg")
 HOLD_SECONDS = 8
+WRITER_BACKOFF_S = 2.0  # a writer lane's reconnect backoff is at most 0.5 s; margin for slow builds
 WORKERS = 100
 RECOVERY_TIMEOUT_S = 60
 JOINS_PER_ADDRESS = 5
@@ -298,10 +299,19 @@ class ScaleOutTest(ServerTestCase):
 
         poll(ready_everywhere, RECOVERY_TIMEOUT_S)
         # Every instance sells again, with no restart of boxoffice: its writers find their
-        # connections stale and replace them without failing the requests.
+        # connections stale and replace them. A writer whose last attempt to connect failed
+        # while the database was away waits out its backoff (at most 500 ms) first, answering
+        # a clean 503 that keeps nothing meanwhile.
         for i, tok in enumerate(tokens[6:], start=6):
-            r = self.spread(i, tok).post("/v1/reservations",
-                                         {"scheduleId": sch["id"], "seatIds": [seats[i]]})
+            def sell(i=i, tok=tok):
+                r = self.spread(i, tok).post("/v1/reservations",
+                                             {"scheduleId": sch["id"], "seatIds": [seats[i]]})
+                if r.status == 503:
+                    self.assertProblem(r, 503, "UNAVAILABLE")
+                    return None
+                return r
+            r = poll(sell, WRITER_BACKOFF_S, 0.05)
+            self.assertIsNotNone(r, "instance %d still refuses writes" % (i % len(self.instances)))
             self.assertStatus(r, 201)
         # The failed attempts changed nothing.
         self.assertEqual(self.held_seats_everywhere(sch["id"]), set(seats[6:]))
