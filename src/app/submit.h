@@ -21,6 +21,9 @@ void SubmitUseCase(Store& store, std::function<Result<T>(WriteTx&)> use_case,
   auto slot = std::make_shared<std::optional<Result<T>>>();
   store.Submit(WriteJob{
       [slot, use_case = std::move(use_case)](WriteTx& tx) {
+        // A store may run a job more than once (a retried or rerun batch): a run that throws
+        // must not leave the result of an earlier run to be answered.
+        slot->reset();
         slot->emplace(use_case(tx));
         return (*slot)->ok();
       },
