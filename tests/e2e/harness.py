@@ -552,6 +552,23 @@ class ServerTestCase(unittest.TestCase):
                 raise AssertionError("pagination of %s does not end" % path)
 
 
+def stop_instances(instances):
+    """SIGTERMs every instance; each must exit 0."""
+    for s in instances:
+        code = s.stop()
+        if code != 0:
+            raise AssertionError("an instance exited with %s after SIGTERM:\n%s"
+                                 % (code, s.log_tail()))
+
+
+def audit_store(server, store_url):
+    """Runs `boxoffice audit --store store_url`; it must pass."""
+    audit = server.cli("audit", "--store", store_url, timeout=120)
+    if audit.returncode != 0 or "audit passed" not in audit.stdout:
+        raise AssertionError("boxoffice audit --store failed (exit %s):\n%s%s"
+                             % (audit.returncode, audit.stdout, audit.stderr))
+
+
 def run_parallel(fn, args_list, workers=64):
     """Runs fn(*args) for each args in parallel threads; returns results in order.
     Exceptions propagate."""

@@ -15,7 +15,8 @@ import tempfile
 import time
 import unittest
 
-from harness import Server, ServerTestCase, clean_env, metric_value, new_key, poll
+from harness import (Server, ServerTestCase, audit_store, clean_env, metric_value,
+                     new_key, poll, stop_instances)
 from services import NatsServer, PostgresCluster
 from test_events import Receiver, verify
 
@@ -59,19 +60,12 @@ class RelayTest(ServerTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for s in cls.instances:
-            code = s.stop()
-            if code != 0:
-                raise AssertionError("an instance exited with %s after SIGTERM:\n%s"
-                                     % (code, s.log_tail()))
+        stop_instances(cls.instances)
         cls.check_audit()
 
     @classmethod
     def check_audit(cls):
-        audit = cls.server.cli("audit", "--store", cls.store_url, timeout=120)
-        if audit.returncode != 0 or "audit passed" not in audit.stdout:
-            raise AssertionError("boxoffice audit --store failed (exit %s):\n%s%s"
-                                 % (audit.returncode, audit.stdout, audit.stderr))
+        audit_store(cls.server, cls.store_url)
 
     def tearDown(self):
         self.check_audit()

@@ -14,7 +14,8 @@ import threading
 import time
 import unittest
 
-from harness import Client, Server, ServerTestCase, new_key, poll, race, run_parallel
+from harness import (Client, Server, ServerTestCase, audit_store, new_key,
+                     poll, race, run_parallel, stop_instances)
 from services import HaproxyServer, PostgresCluster, free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -58,20 +59,13 @@ class ScaleOutTest(ServerTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for s in cls.instances:
-            code = s.stop()
-            if code != 0:
-                raise AssertionError("an instance exited with %s after SIGTERM:\n%s"
-                                     % (code, s.log_tail()))
+        stop_instances(cls.instances)
         cls.lb.stop()
         cls.check_audit()
 
     @classmethod
     def check_audit(cls):
-        audit = cls.server.cli("audit", "--store", cls.store_url, timeout=120)
-        if audit.returncode != 0 or "audit passed" not in audit.stdout:
-            raise AssertionError("boxoffice audit --store failed (exit %s):\n%s%s"
-                                 % (audit.returncode, audit.stdout, audit.stderr))
+        audit_store(cls.server, cls.store_url)
 
     def tearDown(self):
         self.check_audit()
