@@ -6,7 +6,9 @@
 #include <stdexcept>
 
 #include "adapters/postgres/connection.h"
+#include "adapters/postgres/event_delivery.h"
 #include "adapters/sqlite/db.h"
+#include "adapters/sqlite/event_delivery.h"
 #include "adapters/sqlite/sqlite_store.h"
 #include "fakes/postgres_server.h"
 
@@ -33,6 +35,9 @@ class SqliteUnderTest final : public StoreUnderTest {
     sqlite::Db raw(dir_ + "/boxoffice.db", /*read_only=*/false);
     raw.Exec(sql.c_str());
   }
+  std::unique_ptr<WebhookDeliveries> NewWebhookDeliveries() override {
+    return std::make_unique<sqlite::SqliteEventDelivery>(dir_ + "/boxoffice.db");
+  }
 
  private:
   void Open() {
@@ -56,6 +61,10 @@ class PostgresUnderTest final : public StoreUnderTest {
     auto conn = pg::Connection::Open(options_.url);
     if (!conn.ok()) throw std::runtime_error(conn.error().detail);
     (*conn)->Exec(sql.c_str()).Check("raw SQL");
+  }
+  std::unique_ptr<WebhookDeliveries> NewWebhookDeliveries() override {
+    return std::make_unique<postgres::PgWebhookDeliveries>(
+        postgres::PgWebhookDeliveriesOptions{options_.url, kWebhookClaimLeaseMs});
   }
 
  private:

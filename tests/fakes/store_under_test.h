@@ -7,11 +7,15 @@
 #include <string>
 
 #include "adapters/postgres/postgres_store.h"
+#include "ports/event_delivery.h"
 #include "ports/store.h"
 
 namespace bo::testing {
 
 enum class StoreKind { kSqlite, kPostgres };
+
+// The claim lease of the PostgreSQL webhook adapters NewWebhookDeliveries makes.
+inline constexpr std::int64_t kWebhookClaimLeaseMs = 60'000;
 
 std::string StoreKindName(StoreKind kind);
 
@@ -24,6 +28,8 @@ class StoreUnderTest {
   virtual void Reopen() = 0;
   // Runs `sql` outside the store, as an operator's damage would. Throws on failure.
   virtual void ExecRaw(const std::string& sql) = 0;
+  // A new WebhookDeliveries adapter on the same database, as one more instance would open.
+  virtual std::unique_ptr<WebhookDeliveries> NewWebhookDeliveries() = 0;
 };
 
 // A store of `kind` on an empty database; nullptr when `kind` cannot run here (no PostgreSQL
