@@ -76,22 +76,24 @@ class RelayTest(ServerTestCase):
         return "\n".join("--- instance %d:\n%s" % (i, s.log_tail(20))
                          for i, s in enumerate(self.instances))
 
-    def sell(self, server, token):
-        """A charge, a paid hold and a cancelled hold through `server`: the ids their events'
-        data carry, by type."""
+    def sell(self, server, token, ticket_type=None):
+        """A charge, a paid hold and a cancelled hold through `server` (of the class's GA ticket
+        type unless `ticket_type` = (schedule id, ticket type id)): the ids their events' data
+        carry, by type."""
+        schedule_id, ticket_type_id = ticket_type or (self.schedule_id, self.ticket_type)
         me = server.client(token)
         r = me.post("/v1/wallet/charges", {"amount": 100}, idempotency_key=new_key())
         self.assertStatus(r, 201)
         charge = r.json["transactionId"]
-        r = me.post("/v1/reservations", {"scheduleId": self.schedule_id,
-                                         "ticketTypeId": self.ticket_type, "quantity": 1})
+        r = me.post("/v1/reservations", {"scheduleId": schedule_id,
+                                         "ticketTypeId": ticket_type_id, "quantity": 1})
         self.assertStatus(r, 201)
         r = me.post("/v1/payments", {"reservationId": r.json["id"], "method": "POINTS"},
                     idempotency_key=new_key())
         self.assertStatus(r, 201)
         payment = r.json["id"]
-        r = me.post("/v1/reservations", {"scheduleId": self.schedule_id,
-                                         "ticketTypeId": self.ticket_type, "quantity": 1})
+        r = me.post("/v1/reservations", {"scheduleId": schedule_id,
+                                         "ticketTypeId": ticket_type_id, "quantity": 1})
         self.assertStatus(r, 201)
         cancelled = r.json["id"]
         r = me.delete("/v1/reservations/%s" % cancelled)
@@ -244,6 +246,58 @@ class RelayTest(ServerTestCase):
         self.assertProblem(r, 503, "UNAVAILABLE")
         self.assertIn("wal_level", r.json["detail"])
         self.assertEqual(s.stop(), 0)
+
+    def test_e_events_written_before_logical_wal_are_delivered_once_it_is_on(self):
+        # A database that ran without wal_level = logical: sales go on, their events wait in
+        # the outbox, older than any replication slot.
+        pg = PostgresCluster()
+        self.addCleanup(pg.stop)
+        pg.start()
+        url = pg.create_database("upgraded")
+        s = Server(extra_args=("--store", url))
+        s.secret = self.server.secret
+        self.addCleanup(s.remove)
+        s.start()
+        admin = s.client(self.admin_token)
+        r = admin.post("/v1/admin/concerts", {"name": "Upgrade", "artist": "a", "venue": "v"})
+        self.assertStatus(r, 201)
+        r = admin.post("/v1/admin/concerts/%s/schedules" % r.json["id"], {
+            "startsAt": "2027-03-14T19:00:00Z",
+            "ticketTypes": [{"name": "GA", "price": 10, "capacity": 1000}]})
+        self.assertStatus(r, 201)
+        ticket_type = (r.json["id"], r.json["ticketTypes"][0]["id"])
+        for _ in range(4):
+            _, token = self.minted_user("relay-e")
+            self.sell(s, token, ticket_type)
+        before = {row[0] for row in pg.query("upgraded", "SELECT id FROM outbox")}
+        self.assertEqual(len(before), 12)
+        self.assertEqual(s.stop(), 0)
+
+        # Logical WAL on, an instance with --nats: the first relay moves those rows behind
+        # its new slot, and they flow with what is sold afterwards.
+        pg.settings["wal_level"] = "logical"
+        pg.restart()
+        s = Server(extra_args=("--store", url, "--nats", self.nats.url()))
+        s.secret = self.server.secret
+        self.addCleanup(s.remove)
+        s.start()
+        _, token = self.minted_user("relay-e2")
+        facts = self.sell(s, token, ticket_type)
+        self.assert_stream_holds_once(before)
+
+        def streamed_facts():
+            return {(e["type"], e["data"]["id"]) for _, _, _, data in
+                    self.nats.stream_messages(STREAM) for e in [json.loads(data)]}
+        self.assertTrue(poll(lambda: facts <= streamed_facts(), WAIT_S, 0.2),
+                        "the sale after the upgrade never reached the stream\n" + s.log_tail(20))
+        self.assertTrue(poll(lambda: pg.query("upgraded", "SELECT count(*) FROM outbox")
+                             == [["0"]], WAIT_S, 0.2),
+                        "not pruned: %s\n%s" % (pg.query(
+                            "upgraded", "SELECT seq, id, type FROM outbox ORDER BY seq"),
+                            s.log_tail(20)))
+        self.assertEqual([i for i, n in self.stream().items() if n > 1], [])
+        self.assertEqual(s.stop(), 0)
+        audit_store(s, url)
 
 
 if __name__ == "__main__":

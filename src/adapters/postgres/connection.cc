@@ -16,6 +16,10 @@ namespace {
 
 // The values a statement may take; more is a programming error.
 constexpr size_t kParamsMax = 16;
+// Blocking connections (Open): how long a connect may take, and how long data sent may stay
+// unacknowledged before the connection counts as lost.
+constexpr int kConnectTimeoutS = 2;
+constexpr int kUnacknowledgedTimeoutMs = 10'000;
 
 // libpq's messages end with a newline and may span lines; keep the first line.
 std::string FirstLine(const char* message) {
@@ -29,6 +33,26 @@ std::int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+// A blocking connect that gives up after `connect_timeout_s`, on a socket that notices a peer
+// gone silent: keepalive probes after 5 s idle (3 unanswered, 2 s apart) and, for data sent
+// but never acknowledged, TCP_USER_TIMEOUT. A statement the server is still running keeps
+// its socket acknowledged, so neither cuts a slow statement short. nullptr if out of memory.
+PGconn* ConnectWithTimeouts(const std::string& url, int connect_timeout_s) {
+  const char* keys[] = {"dbname",
+                        "connect_timeout",
+                        "keepalives",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "tcp_user_timeout",
+                        nullptr};
+  const std::string timeout = std::to_string(connect_timeout_s);
+  const std::string user_timeout_ms = std::to_string(kUnacknowledgedTimeoutMs);
+  const char* values[] = {url.c_str(), timeout.c_str(),         "1",    "5", "2",
+                          "3",         user_timeout_ms.c_str(), nullptr};
+  return PQconnectdbParams(keys, values, /*expand_dbname=*/1);
 }
 
 }  // namespace
@@ -108,7 +132,7 @@ std::int64_t Reply::Int64(int row, int column) const {
 }
 
 Result<std::unique_ptr<Connection>> Connection::Open(const std::string& url) {
-  PGconn* conn = PQconnectdb(url.c_str());
+  PGconn* conn = ConnectWithTimeouts(url, kConnectTimeoutS);
   if (conn == nullptr) {
     return MakeError(ErrorCode::kUnavailable, "PostgreSQL: out of memory");
   }
@@ -173,16 +197,7 @@ Result<std::unique_ptr<Connection>> Connection::OpenPipelined(const std::string&
                                                               const PipelineOptions& options,
                                                               std::span<const Statement> warm) {
   BO_ASSERT(options.connect_timeout_s > 0 && options.round_trip_timeout_ms > 0);
-  const char* keys[] = {"dbname",
-                        "connect_timeout",
-                        "keepalives",
-                        "keepalives_idle",
-                        "keepalives_interval",
-                        "keepalives_count",
-                        nullptr};
-  const std::string timeout = std::to_string(options.connect_timeout_s);
-  const char* values[] = {url.c_str(), timeout.c_str(), "1", "5", "2", "3", nullptr};
-  PGconn* raw = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  PGconn* raw = ConnectWithTimeouts(url, options.connect_timeout_s);
   if (raw == nullptr) return MakeError(ErrorCode::kUnavailable, "PostgreSQL: out of memory");
   std::unique_ptr<Connection> conn(new Connection(raw));
   if (PQstatus(raw) != CONNECTION_OK) {

@@ -151,8 +151,10 @@ struct PipelineOptions {
 
 class Connection {
  public:
-  // Connects to `url`, a libpq connection URI (postgres://user@host:port/db?…), blocking. The
-  // error names the URL's host and libpq's reason.
+  // Connects to `url`, a libpq connection URI (postgres://user@host:port/db?…), blocking, for
+  // at most 2 s. The socket notices a peer gone silent (keepalives; data unacknowledged for
+  // 10 s), so that a call on it fails instead of waiting forever. The error names the URL's
+  // host and libpq's reason.
   static Result<std::unique_ptr<Connection>> Open(const std::string& url);
 
   // Connects to `url` for pipelined use and prepares `warm` at once (one round trip).

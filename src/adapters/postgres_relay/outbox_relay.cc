@@ -390,8 +390,11 @@ void OutboxRelay::Commit(const std::vector<BufferedEvent>& fan_out,
         through_seq = std::max(through_seq, e.event.seq);
         through_time_ms = std::max(through_time_ms, e.event.event.time_ms);
       }
-      c.RunOnce("DELETE FROM outbox WHERE seq = ANY($1::bigint[])",
-                {IntArray(passed.size(), [&](std::size_t i) { return passed[i].event.seq; })})
+      // By event id, which one row holds at any time, and not by seq: an event committed
+      // between the slot's creation and the backfill is streamed as it was, then moved behind
+      // the slot under a new seq, and the buffer keeps only its first sighting.
+      c.RunOnce("DELETE FROM outbox WHERE id = ANY($1::text[])",
+                {TextArray(passed.size(), [&](std::size_t i) { return passed[i].event.event.id; })})
           .Check("pruning the outbox");
       c.RunOnce(
            "INSERT INTO outbox_pruned(one, through_seq, through_time_ms)"
