@@ -97,8 +97,11 @@ void WebhookDispatcher::Run() {
         Record(outcomes[recorded], clock_.NowMs());
         Release(outcomes[recorded]);
       }
+      std::vector<OutboxEvent> events;
+      if (outbox_ != nullptr) events = outbox_->ReadOutbox(cursor_, options_.fan_out_events_max);
+      // Read after the events: an endpoint created before one of them committed is listed.
       const auto endpoints = delivery_.ListEndpoints(options_.endpoints_max);
-      const bool more_events = FanOut(endpoints, clock_.NowMs());
+      const bool more_events = FanOut(events, endpoints, clock_.NowMs());
       StartDue(endpoints, clock_.NowMs());
       if (more_events) Wake();  // a backlog is read batch after batch, not once per poll
     } catch (const std::exception& e) {
@@ -111,9 +114,8 @@ void WebhookDispatcher::Run() {
   }
 }
 
-bool WebhookDispatcher::FanOut(const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms) {
-  if (outbox_ == nullptr) return false;
-  const auto events = outbox_->ReadOutbox(cursor_, options_.fan_out_events_max);
+bool WebhookDispatcher::FanOut(const std::vector<OutboxEvent>& events,
+                               const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms) {
   if (events.empty()) return false;
   std::vector<WebhookDelivery> deliveries;
   deliveries.reserve(events.size() * endpoints.size());

@@ -77,8 +77,10 @@ class WebhookDispatcher {
   };
 
   void Run();
-  // Fans out one batch; returns whether the batch was full (more events may be waiting).
-  bool FanOut(const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms);
+  // Fans out one batch of outbox events read (at most fan_out_events_max) to `endpoints`,
+  // listed after the events were read; returns whether the batch was full (more may wait).
+  bool FanOut(const std::vector<OutboxEvent>& events, const std::vector<WebhookEndpoint>& endpoints,
+              UnixMs now_ms);
   void StartDue(const std::vector<WebhookEndpoint>& endpoints, UnixMs now_ms);
   void Start(const DueDelivery& due, UnixMs now_ms);
   void Record(const Outcome& outcome, UnixMs now_ms);

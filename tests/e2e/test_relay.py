@@ -12,6 +12,7 @@ import collections
 import json
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -142,6 +143,27 @@ class RelayTest(ServerTestCase):
                 out.append(s)
         return out
 
+    def instance_on(self, url, *args):
+        """A started instance on the database `url` (more serve arguments: `args`), stopped
+        and removed after the test."""
+        s = Server(extra_args=("--store", url) + args)
+        s.secret = self.server.secret
+        self.addCleanup(s.remove)
+        s.start()
+        return s
+
+    def new_ticket_type(self, server):
+        """(schedule id, ticket type id) of a new GA schedule created through `server`."""
+        admin = server.client(self.admin_token)
+        r = admin.post("/v1/admin/concerts", {"name": self.unique("concert"), "artist": "a",
+                                              "venue": "v"})
+        self.assertStatus(r, 201)
+        r = admin.post("/v1/admin/concerts/%s/schedules" % r.json["id"], {
+            "startsAt": "2027-03-14T19:00:00Z",
+            "ticketTypes": [{"name": "GA", "price": 10, "capacity": 100000}]})
+        self.assertStatus(r, 201)
+        return r.json["id"], r.json["ticketTypes"][0]["id"]
+
     def restart(self, server):
         server.start()
         if server is self.server:
@@ -254,18 +276,8 @@ class RelayTest(ServerTestCase):
         self.addCleanup(pg.stop)
         pg.start()
         url = pg.create_database("upgraded")
-        s = Server(extra_args=("--store", url))
-        s.secret = self.server.secret
-        self.addCleanup(s.remove)
-        s.start()
-        admin = s.client(self.admin_token)
-        r = admin.post("/v1/admin/concerts", {"name": "Upgrade", "artist": "a", "venue": "v"})
-        self.assertStatus(r, 201)
-        r = admin.post("/v1/admin/concerts/%s/schedules" % r.json["id"], {
-            "startsAt": "2027-03-14T19:00:00Z",
-            "ticketTypes": [{"name": "GA", "price": 10, "capacity": 1000}]})
-        self.assertStatus(r, 201)
-        ticket_type = (r.json["id"], r.json["ticketTypes"][0]["id"])
+        s = self.instance_on(url)
+        ticket_type = self.new_ticket_type(s)
         for _ in range(4):
             _, token = self.minted_user("relay-e")
             self.sell(s, token, ticket_type)
@@ -277,10 +289,7 @@ class RelayTest(ServerTestCase):
         # its new slot, and they flow with what is sold afterwards.
         pg.settings["wal_level"] = "logical"
         pg.restart()
-        s = Server(extra_args=("--store", url, "--nats", self.nats.url()))
-        s.secret = self.server.secret
-        self.addCleanup(s.remove)
-        s.start()
+        s = self.instance_on(url, "--nats", self.nats.url())
         _, token = self.minted_user("relay-e2")
         facts = self.sell(s, token, ticket_type)
         self.assert_stream_holds_once(before)
@@ -299,6 +308,44 @@ class RelayTest(ServerTestCase):
         self.assertEqual(s.stop(), 0)
         audit_store(s, url)
 
+    def test_f_the_first_webhook_added_during_sales_gets_every_event_committed_after_it(self):
+        # A database with no endpoint yet: until one exists the relay fans nothing out.
+        url = self.pg.create_database("first_webhook")
+        s = self.instance_on(url, "--nats", self.nats.url())
+        ticket_type = self.new_ticket_type(s)
+        stop = threading.Event()
+        errors = []
+
+        def keep_selling():  # events stream all along: the relay is mid-turn at the creation
+            try:
+                while not stop.is_set():
+                    _, token = self.minted_user("relay-f0")
+                    self.sell(s, token, ticket_type)
+            except Exception as e:  # reported below, not lost in the thread
+                errors.append(e)
+        seller = threading.Thread(target=keep_selling)
+        seller.start()
+        try:
+            time.sleep(0.5)
+            r = s.client(self.admin_token).post(
+                "/v1/admin/webhooks", {"url": self.receiver.url("/first"), "events": ["*"]})
+            self.assertStatus(r, 201)
+            facts = set()
+            for _ in range(4):  # every one after the creation returned
+                _, token = self.minted_user("relay-f")
+                facts |= self.sell(s, token, ticket_type)
+        finally:
+            stop.set()
+            seller.join()
+        self.assertEqual(errors, [])
+
+        def delivered():
+            return {(e["type"], e["data"]["id"]) for e in self.receiver.events("/first").values()}
+        self.assertTrue(poll(lambda: facts <= delivered(), WAIT_S, 0.1),
+                        "not delivered to the new endpoint: %s\n%s"
+                        % (sorted(facts - delivered())[:5], s.log_tail(20)))
+        self.assertEqual(s.stop(), 0)
+        audit_store(s, url)
 
 if __name__ == "__main__":
     unittest.main()

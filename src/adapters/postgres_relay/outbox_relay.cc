@@ -76,7 +76,6 @@ OutboxRelay::OutboxRelay(OutboxRelayOptions options, const Clock& clock, EventMe
   BO_ASSERT(!options_.url.empty() && options_.takeover_retry_ms > 0);
   BO_ASSERT(options_.status_interval_ms > 0 && options_.fan_out_events_max > 0);
   BO_ASSERT(options_.messages_per_turn_max > 0 && options_.prune_interval_ms > 0);
-  BO_ASSERT(options_.endpoints_refresh_ms > 0);
   if (wake_fd_ < 0) throw std::runtime_error("outbox relay: eventfd failed");
 }
 
@@ -220,7 +219,6 @@ void OutboxRelay::Stream() {
   pg::PgOutputDecoder decoder;
   received_lsn_ = confirmed_lsn_ = keepalive_lsn_ = 0;
   last_status_ms_ = last_prune_ms_ = clock_.NowMs();
-  endpoints_read_ms_ = 0;  // read them at the first events
   active_ = true;
   last_error_.clear();
   metrics_.relay_active.Set(1);
@@ -305,17 +303,12 @@ void OutboxRelay::Stream() {
 }
 
 bool OutboxRelay::SomeEndpointWants(const std::vector<BufferedEvent>& events) {
-  const std::int64_t now_ms = clock_.NowMs();
-  if (now_ms - endpoints_read_ms_ >= options_.endpoints_refresh_ms) {
-    const pg::Reply r = conn_->Exec("SELECT " BO_ENDPOINT_COLUMNS
-                                    " FROM webhook_endpoints WHERE disabled_at_ms IS NULL");
-    r.Check("reading webhook endpoints");
-    endpoints_.clear();
-    for (int i = 0; i < r.rows(); ++i) endpoints_.push_back(EndpointFrom(pg::Row(r, i)));
-    endpoints_read_ms_ = now_ms;
-  }
-  for (const auto& e : events) {
-    for (const auto& endpoint : endpoints_) {
+  const pg::Reply r = conn_->Exec("SELECT " BO_ENDPOINT_COLUMNS
+                                  " FROM webhook_endpoints WHERE disabled_at_ms IS NULL");
+  r.Check("reading webhook endpoints");
+  for (int i = 0; i < r.rows(); ++i) {
+    const WebhookEndpoint endpoint = EndpointFrom(pg::Row(r, i));
+    for (const auto& e : events) {
       if (endpoint.Wants(e.event.event.type)) return true;
     }
   }

@@ -50,16 +50,13 @@ namespace bo::postgres_relay {
 inline constexpr const char* kPublicationName = "boxoffice_outbox";
 
 struct OutboxRelayOptions {
-  std::string url;                  // postgres://user@host:port/db
-  std::string slot_name;            // empty: boxoffice_<database name>
-  bool publishing = false;          // a NATS publisher reads source()
-  int takeover_retry_ms = 250;      // a standby's tries to become active
-  int status_interval_ms = 10'000;  // status updates at least this often
-  int fan_out_events_max = 10'000;  // events per fan-out transaction
-  int prune_interval_ms = 100;      // outbox rows passed are deleted this often
-  // The endpoints are read this often to know whether events need a fan-out transaction at
-  // all (the transaction reads them again); an endpoint gets the events streamed after.
-  int endpoints_refresh_ms = 1'000;
+  std::string url;                          // postgres://user@host:port/db
+  std::string slot_name;                    // empty: boxoffice_<database name>
+  bool publishing = false;                  // a NATS publisher reads source()
+  int takeover_retry_ms = 250;              // a standby's tries to become active
+  int status_interval_ms = 10'000;          // status updates at least this often
+  int fan_out_events_max = 10'000;          // events per fan-out transaction
+  int prune_interval_ms = 100;              // outbox rows passed are deleted this often
   std::size_t buffer_events_max = 100'000;  // unconfirmed events held; then reading pauses
   int messages_per_turn_max = 10'000;       // stream messages read before a fan-out
 };
@@ -94,7 +91,8 @@ class OutboxRelay {
   void Commit(const std::vector<BufferedEvent>& fan_out, const std::vector<BufferedEvent>& passed,
               UnixMs now_ms);
   void SendStatus();
-  // Whether an endpoint (as last read, at most endpoints_refresh_ms ago) wants some event.
+  // Whether an enabled endpoint wants some of `events`, read now: after the events were
+  // streamed, so an endpoint created before one of them committed is seen.
   bool SomeEndpointWants(const std::vector<BufferedEvent>& events);
   void Deactivate();
   // Waits until the stream has data (if `for_stream`), a wake-up, the stop, or `ms` passed.
@@ -123,8 +121,6 @@ class OutboxRelay {
   pg::Lsn keepalive_lsn_ = 0;  // of the last keepalive outside a transaction
   std::int64_t last_status_ms_ = 0;
   std::int64_t last_prune_ms_ = 0;
-  std::int64_t endpoints_read_ms_ = 0;
-  std::vector<WebhookEndpoint> endpoints_;
   std::string last_error_;  // logged once until the relay is active again
 };
 
