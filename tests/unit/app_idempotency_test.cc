@@ -169,6 +169,48 @@ class SubmitTest : public IdempotencyTest {
   }
 };
 
+// Runs every job twice in its transaction, as a store runs a job again when its batch is
+// retried or rerun one job at a time; a run that throws undoes the job's writes.
+class TwiceRunningStore final : public Store {
+ public:
+  explicit TwiceRunningStore(testing::MemoryStore& inner) : inner_(inner) {}
+  void Submit(WriteJob job) override {
+    auto run = std::move(job.run);
+    inner_.Submit(WriteJob{[run](WriteTx& tx) {
+                             (void)run(tx);
+                             return run(tx);
+                           },
+                           std::move(job.done), std::move(job.lane_key)});
+  }
+  std::shared_ptr<StoreReader> Read() override { return inner_.Read(); }
+  bool Ping() override { return inner_.Ping(); }
+  std::vector<AuditCheck> Audit() override { return inner_.Audit(); }
+  StoreStats Stats() override { return inner_.Stats(); }
+  void Close() override { inner_.Close(); }
+
+ private:
+  testing::MemoryStore& inner_;
+};
+
+TEST_F(SubmitTest, ARunAgainThatThrowsIsAnsweredUnavailableNotWithTheUndoneRun) {
+  TwiceRunningStore twice(store_);
+  int runs = 0;
+  std::optional<Result<WalletTransaction>> reply;
+  SubmitUseCase<WalletTransaction>(
+      twice,
+      [&](WriteTx& tx) -> Result<WalletTransaction> {
+        if (++runs == 2) throw std::runtime_error("connection lost mid-job");
+        return ChargeWallet(tx, svc_, "usr_alice", 1'000);
+      },
+      [&](Result<WalletTransaction> r) { reply.emplace(std::move(r)); });
+  EXPECT_EQ(runs, 2);
+  ASSERT_TRUE(reply.has_value());
+  ASSERT_FALSE(reply->ok()) << "answered the first run, whose writes were undone";
+  EXPECT_EQ(reply->error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(store_.Read()->WalletBalance("usr_alice"), 0);
+  EXPECT_THAT(store_.EventsOfType(kEventWalletCharged), IsEmpty());
+}
+
 TEST_F(SubmitTest, FailedCommitIsReportedUnavailableAndKeepsNothing) {
   store_.FailNextCommit();
   auto lost = SubmitCharge(1'000);
