@@ -20,35 +20,11 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$(realpath "${1:-$ROOT/build-bench/boxoffice}")
-PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
-[[ -x "$PG_BIN/postgres" ]] || { echo "postgres: no $PG_BIN/postgres (apt-get install postgresql-15)" >&2; exit 2; }
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/pg-bench.XXXXXX")
-as_owner=()
-if [[ $(id -u) -eq 0 ]]; then  # initdb refuses to run as root
-  chown postgres "$WORK"
-  as_owner=(runuser -u postgres --)
-fi
-PG_PID=
-cleanup() {
-  if [[ -n "$PG_PID" ]]; then kill -INT "$PG_PID" 2>/dev/null || true; wait "$PG_PID" || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"${as_owner[@]}" "$PG_BIN/initdb" -D "$WORK/data" -U postgres --auth=trust --no-sync \
-  --no-instructions >"$WORK/initdb.log" 2>&1 || { cat "$WORK/initdb.log" >&2; exit 1; }
-"${as_owner[@]}" "$PG_BIN/postgres" -D "$WORK/data" -c port="$PORT" -c listen_addresses=127.0.0.1 \
-  -c unix_socket_directories="$WORK" -c fsync=on -c synchronous_commit=on \
-  -c shared_buffers=256MB -c max_connections=200 >"$WORK/postgres.log" 2>&1 &
-PG_PID=$!
-for _ in $(seq 100); do
-  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" && break
-  sleep 0.1
-done
-"$PG_BIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres boxoffice
-URL=postgres://postgres@127.0.0.1:$PORT/boxoffice
+# shellcheck source=bench/lib/postgres.sh
+source "$ROOT/bench/lib/postgres.sh"
+trap pg_stop EXIT
+pg_start
+URL=$PG_URL
 echo "postgres: $("$PG_BIN/postgres" --version), fsync=on, synchronous_commit=on, $URL"
 
 PARTS=${PARTS:-store http}
