@@ -11,6 +11,7 @@
 #include <functional>
 #include <future>
 #include <latch>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -74,6 +75,22 @@ class PostgresStoreTest : public ::testing::Test {
   void ExpectAuditPasses() {
     for (const auto& check : store_->Audit())
       EXPECT_TRUE(check.ok) << check.name << ": " << check.detail;
+  }
+
+  // Keeps the lane of `lane_key` busy with a job that waits for `released`; returns once that
+  // job runs, so that jobs submitted next queue up behind it and form one batch.
+  static void BusyLane(Store& store, const std::string& lane_key, std::shared_future<void> released,
+                       std::function<void(bool)> done) {
+    auto running = std::make_shared<std::promise<void>>();
+    auto started = std::make_shared<std::atomic<bool>>(false);
+    std::future<void> runs = running->get_future();
+    store.Submit(WriteJob{[released, running, started](WriteTx&) {
+                            if (!started->exchange(true)) running->set_value();
+                            released.wait();
+                            return true;
+                          },
+                          std::move(done), lane_key});
+    runs.wait();
   }
 
   // Two lane keys that go to different lanes of a store with `lanes` lanes.
@@ -286,6 +303,105 @@ TEST_F(PostgresStoreTest, HoldsThatFindTheirSeatTakenDoNotRunTheBatchAgain) {
   EXPECT_LT(stats.transactions_committed, stats.jobs_run);
   EXPECT_EQ(store->Read()->FindSchedule(schedule.id)->seats_available, 0);
   ExpectAuditPasses();
+}
+
+// Holds queued behind a job that keeps the one lane busy, so that they form one batch: several
+// of them want each seat. Their holds go as one set-based statement; one job per seat wins, the
+// others are answered "not available" on their own, and the batch is not run again singly.
+TEST_F(PostgresStoreTest, ABatchOfHoldsOnFewSeatsHasOneWinnerPerSeat) {
+  auto store = Open(1);
+  const Schedule schedule = MakeSchedule(4, 0);
+  const auto seat_ids = SeatIds(schedule);
+  std::promise<bool> blocker_done;
+  std::promise<void> release;
+  BusyLane(*store, schedule.id, release.get_future().share(),
+           [&](bool ok) { blocker_done.set_value(ok); });
+  constexpr int kJobs = 40;
+  std::mutex mu;
+  std::map<std::string, std::vector<std::string>> winners_by_seat;
+  std::atomic<int> refused{0}, answered{0};
+  for (int i = 0; i < kJobs; ++i) {
+    const std::string seat = seat_ids[static_cast<size_t>(i) % seat_ids.size()];
+    const ReserveSeatsCommand cmd{"usr_" + std::to_string(i), schedule.id, {seat}};
+    SubmitUseCase<Reservation>(
+        *store, [&, cmd](WriteTx& tx) { return ReserveSeats(tx, svc_, cmd); },
+        [&, seat](Result<Reservation> r) {
+          if (r.ok()) {
+            std::lock_guard lock(mu);
+            winners_by_seat[seat].push_back(r->id);
+            EXPECT_EQ(r->seat_ids, std::vector<std::string>{seat});
+            EXPECT_EQ(r->amount, 1'000);
+          } else {
+            EXPECT_EQ(r.error().code, ErrorCode::kSeatUnavailable) << r.error().detail;
+            ++refused;
+          }
+          ++answered;
+        },
+        schedule.id);
+  }
+  // Every hold is queued behind the busy lane before it is let go.
+  while (store->Stats().queue_jobs < static_cast<size_t>(kJobs)) std::this_thread::yield();
+  const StoreStats before = store->Stats();
+  release.set_value();
+  EXPECT_TRUE(blocker_done.get_future().get());
+  while (answered.load() < kJobs) std::this_thread::yield();
+  const StoreStats after = store->Stats();
+
+  EXPECT_EQ(after.batches_run_singly, before.batches_run_singly);
+  EXPECT_EQ(after.transactions_committed - before.transactions_committed, 2u);  // blocker + batch
+  EXPECT_EQ(refused.load(), kJobs - static_cast<int>(seat_ids.size()));
+  ASSERT_EQ(winners_by_seat.size(), seat_ids.size());
+  for (const auto& seat : store->Read()->ListSeats(schedule.id)) {
+    ASSERT_EQ(winners_by_seat[seat.id].size(), 1u) << seat.id;
+    EXPECT_EQ(seat.status, SeatStatus::kHeld);
+    const auto held = store->Read()->FindReservation(winners_by_seat[seat.id].front());
+    ASSERT_TRUE(held.has_value());
+    EXPECT_EQ(held->seat_ids, std::vector<std::string>{seat.id});
+  }
+  EXPECT_EQ(store->Read()->FindSchedule(schedule.id)->seats_available, 0);
+  ExpectAuditPasses();
+}
+
+// Jobs of one batch whose set-based insert fails (two of them insert the same reservation id):
+// the batch is abandoned and run again one job at a time, where only the second of the two
+// fails; the rest commit.
+TEST_F(PostgresStoreTest, AFailingSetBasedInsertRunsTheBatchAgainSingly) {
+  auto store = Open(1);
+  const Schedule schedule = MakeSchedule(2, 0);
+  std::promise<void> release;
+  BusyLane(*store, schedule.id, release.get_future().share(), [](bool) {});
+  auto reservation = [&](const std::string& id) {
+    Reservation r;
+    r.id = id;
+    r.user_id = "usr_1";
+    r.schedule_id = schedule.id;
+    r.concert_id = schedule.concert_id;
+    r.ticket_type_id = schedule.ticket_types.at(0).id;
+    r.quantity = 1;
+    r.amount = 500;
+    r.expires_at_ms = kStartMs + 300'000;
+    r.created_at_ms = kStartMs;
+    return r;
+  };
+  const std::vector<std::string> ids{"res_a", "res_dup", "res_b", "res_dup", "res_c"};
+  std::vector<std::promise<bool>> done(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    store->Submit(WriteJob{[&, i](WriteTx& tx) {
+                             tx.InsertReservation(reservation(ids[i]));
+                             return true;
+                           },
+                           [&, i](bool ok) { done[i].set_value(ok); }, schedule.id});
+  }
+  while (store->Stats().queue_jobs < ids.size()) std::this_thread::yield();
+  const StoreStats before = store->Stats();
+  release.set_value();
+  std::vector<bool> committed;
+  for (auto& d : done) committed.push_back(d.get_future().get());
+  EXPECT_EQ(committed, (std::vector<bool>{true, true, true, false, true}));
+  EXPECT_EQ(store->Stats().batches_run_singly, before.batches_run_singly + 1);
+  for (const char* id : {"res_a", "res_dup", "res_b", "res_c"}) {
+    EXPECT_TRUE(store->Read()->FindReservation(id).has_value()) << id;
+  }
 }
 
 // Two instances on one database sweep the same due holds at once: each hold expires exactly
