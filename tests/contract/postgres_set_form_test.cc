@@ -16,7 +16,7 @@
 #include "adapters/postgres/write_tx.h"
 #include "app/catalog.h"
 #include "app/submit.h"
-#include "fakes/postgres_server.h"
+#include "fakes/postgres_database_test.h"
 
 namespace bo {
 namespace {
@@ -25,20 +25,17 @@ using postgres::FiberBatch;
 using postgres::FiberStackPool;
 using postgres::PgWriteTx;
 
-constexpr UnixMs kStartMs = 1'790'000'000'000;
 constexpr pg::Statement kBegin{"t_begin", "BEGIN"};
 constexpr pg::Statement kCommit{"t_commit", "COMMIT"};
 constexpr pg::Statement kRollback{"t_rollback", "ROLLBACK"};
 constexpr pg::Statement kPreparedHere{"test_prepared_here",
                                       "SELECT name FROM pg_prepared_statements ORDER BY name"};
 
-class PostgresSetFormTest : public ::testing::Test {
+class PostgresSetFormTest : public testing::PostgresDatabaseTest {
  protected:
   void SetUp() override {
-    server_ = testing::PostgresServerProcess::Shared();
-    if (server_ == nullptr) GTEST_SKIP() << "PostgreSQL 15 is not installed here";
-    url_ = server_->CreateDatabase();
-    ASSERT_FALSE(url_.empty());
+    PostgresDatabaseTest::SetUp();
+    if (!Ready()) return;
     postgres::PostgresOptions options;
     options.url = url_;  // applies the migrations
     store_ = std::make_unique<postgres::PostgresStore>(options);
@@ -111,12 +108,6 @@ class PostgresSetFormTest : public ::testing::Test {
     return names;
   }
 
-  testing::PostgresServerProcess* server_ = nullptr;
-  std::string url_;
-  ManualClock clock_{kStartMs};
-  TimeOrderedIdGenerator ids_{clock_};
-  TicketCodeSigner signer_{"ticket-key"};
-  Services svc_{clock_, ids_, HoldPolicy{300}, signer_};
   std::unique_ptr<postgres::PostgresStore> store_;
   int abandoned_jobs_ = 0;
 };

@@ -19,22 +19,19 @@
 
 #include "adapters/postgres/postgres_store.h"
 #include "app/catalog.h"
+#include "app/idempotency.h"
 #include "app/reservations.h"
 #include "app/submit.h"
-#include "fakes/postgres_server.h"
+#include "fakes/postgres_database_test.h"
 
 namespace bo {
 namespace {
 
-constexpr UnixMs kStartMs = 1'790'000'000'000;
-
-class PostgresStoreTest : public ::testing::Test {
+class PostgresStoreTest : public testing::PostgresDatabaseTest {
  protected:
   void SetUp() override {
-    server_ = testing::PostgresServerProcess::Shared();
-    if (server_ == nullptr) GTEST_SKIP() << "PostgreSQL 15 is not installed here";
-    url_ = server_->CreateDatabase();
-    ASSERT_FALSE(url_.empty());
+    PostgresDatabaseTest::SetUp();
+    if (!Ready()) return;
     store_ = Open();
   }
 
@@ -105,12 +102,6 @@ class PostgresStoreTest : public ::testing::Test {
     }
   }
 
-  testing::PostgresServerProcess* server_ = nullptr;
-  std::string url_;
-  ManualClock clock_{kStartMs};
-  TimeOrderedIdGenerator ids_{clock_};
-  TicketCodeSigner signer_{"ticket-key"};
-  Services svc_{clock_, ids_, HoldPolicy{300}, signer_};
   std::unique_ptr<postgres::PostgresStore> store_;
 };
 
@@ -402,6 +393,71 @@ TEST_F(PostgresStoreTest, AFailingSetBasedInsertRunsTheBatchAgainSingly) {
   for (const char* id : {"res_a", "res_dup", "res_b", "res_c"}) {
     EXPECT_TRUE(store->Read()->FindReservation(id).has_value()) << id;
   }
+}
+
+// Requests with an Idempotency-Key in one batch: their lookups, stored answers and events go
+// as set forms, and the batch commits side by side. In a second batch two share a key, so the
+// set-based insert of the answers fails: the batch runs again singly and the second of the two
+// replays the first's answer.
+TEST_F(PostgresStoreTest, IdempotentRequestsInOneBatchStoreEachAnswerOnce) {
+  auto store = Open(1);
+  std::vector<std::optional<IdempotentOutcome>> outcomes;
+  // Runs one batch of requests with `keys`; returns how many batches ran singly meanwhile.
+  auto batch = [&](const std::vector<std::string>& keys, const std::string& prefix) {
+    std::promise<void> release;
+    BusyLane(*store, "user_lane", release.get_future().share(), [](bool) {});
+    outcomes.assign(keys.size(), std::nullopt);
+    std::vector<std::promise<bool>> done(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      store->Submit(WriteJob{
+          [&, i](WriteTx& tx) {
+            auto outcome = RunIdempotent(
+                tx, svc_, IdempotentRequest{"usr_1", keys[i], "fp"},
+                [&, i](WriteTx& w) -> Result<StoredResponse> {
+                  w.AppendEvent(Event{prefix + std::to_string(i), "test.event", kStartMs, "{}"});
+                  return StoredResponse{"", 201, prefix + std::to_string(i)};
+                });
+            if (outcome.ok()) outcomes[i] = *outcome;
+            return outcome.ok();
+          },
+          [&, i](bool ok) { done[i].set_value(ok); }, "user_lane"});
+    }
+    while (store->Stats().queue_jobs < keys.size()) std::this_thread::yield();
+    const StoreStats before = store->Stats();
+    release.set_value();
+    for (auto& d : done) EXPECT_TRUE(d.get_future().get());
+    return store->Stats().batches_run_singly - before.batches_run_singly;
+  };
+  auto expect_stored = [&](const std::vector<std::string>& keys) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      ASSERT_TRUE(outcomes[i].has_value()) << i;
+      const auto stored = store->Read()->FindIdempotentResponse("usr_1", keys[i]);
+      ASSERT_TRUE(stored.has_value()) << i;
+      EXPECT_EQ(stored->body, outcomes[i]->response.body) << i;
+      EXPECT_EQ(stored->status, 201);
+    }
+  };
+
+  const std::vector<std::string> first{"k-1", "k-\"2\"", "k-{3},", "k-\\4"};
+  EXPECT_EQ(batch(first, "evt_a"), 0u);
+  expect_stored(first);
+  for (size_t i = 0; i < first.size(); ++i) EXPECT_FALSE(outcomes[i]->replayed) << i;
+
+  const std::vector<std::string> second{"k-5", "k-dup", "k-6", "k-dup", "k-1"};
+  EXPECT_EQ(batch(second, "evt_b"), 1u);
+  expect_stored(second);
+  EXPECT_EQ(outcomes[3]->response.body, "evt_b1");  // replays the first k-dup's answer
+  EXPECT_EQ(outcomes[4]->response.body, "evt_a0");  // and k-1 the first batch's
+  for (size_t i = 0; i < second.size(); ++i) EXPECT_EQ(outcomes[i]->replayed, i >= 3) << i;
+
+  auto conn = pg::Connection::Open(url_);
+  ASSERT_TRUE(conn.ok());
+  const pg::Reply events = (*conn)->RunOnce("SELECT id FROM outbox ORDER BY seq", {});
+  ASSERT_TRUE(events.ok());
+  std::set<std::string> ids;
+  for (int i = 0; i < events.rows(); ++i) EXPECT_TRUE(ids.insert(events.Text(i, 0)).second);
+  EXPECT_EQ(ids, (std::set<std::string>{"evt_a0", "evt_a1", "evt_a2", "evt_a3", "evt_b0", "evt_b1",
+                                        "evt_b2"}));
 }
 
 // Two instances on one database sweep the same due holds at once: each hold expires exactly

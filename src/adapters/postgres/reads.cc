@@ -89,9 +89,17 @@ constexpr Statement kTicketsOf{"r_tickets_of",
                                " FROM tickets WHERE user_id = $1 AND id > $2 ORDER BY id"
                                " LIMIT $3::int"};
 constexpr Statement kTicket{"r_ticket", "SELECT " BO_TICKET_COLUMNS " FROM tickets WHERE id = $1"};
+// A request with an Idempotency-Key looks for its stored answer first.
+constexpr SetForm kIdempotents{
+    {"r_idempotent_set",
+     "SELECT u.ord, fingerprint, status, body"
+     " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(wanted_user, wanted_key, ord)"
+     " JOIN idempotency_keys ON user_id = u.wanted_user AND key = u.wanted_key"},
+    SetReply::kRowsByOrdinal};
 constexpr Statement kIdempotent{"r_idempotent",
                                 "SELECT fingerprint, status, body FROM idempotency_keys"
-                                " WHERE user_id = $1 AND key = $2"};
+                                " WHERE user_id = $1 AND key = $2",
+                                &kIdempotents};
 
 // The reply's rows, up to `limit`, and the cursor of the next page if the reply holds one more
 // row (the statements ask for limit + 1).

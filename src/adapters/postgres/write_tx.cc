@@ -129,13 +129,26 @@ constexpr Statement kInsertTicket{
     "w_insert_ticket",
     "INSERT INTO tickets(id, user_id, payment_id, reservation_id, schedule_id, seat_id,"
     " ticket_type_id, code, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+// The rows of a set take their seq in the order of the arrays, so each job's events keep theirs.
+constexpr SetForm kAppendEvents{{"w_append_event_set",
+                                 "INSERT INTO outbox(id, type, time_ms, data)"
+                                 " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[],"
+                                 " $4::text[])"},
+                                SetReply::kUnread};
 constexpr Statement kAppendEvent{
-    "w_append_event",
-    "INSERT INTO outbox(id, type, time_ms, data) VALUES ($1, $2, $3::bigint, $4)"};
+    "w_append_event", "INSERT INTO outbox(id, type, time_ms, data) VALUES ($1, $2, $3::bigint, $4)",
+    &kAppendEvents};
+constexpr SetForm kSaveIdempotents{
+    {"w_save_idempotent_set",
+     "INSERT INTO idempotency_keys(user_id, key, fingerprint, status, body, created_at_ms)"
+     " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],"
+     " $6::bigint[])"},
+    SetReply::kUnread};
 constexpr Statement kSaveIdempotent{
     "w_save_idempotent",
     "INSERT INTO idempotency_keys(user_id, key, fingerprint, status, body, created_at_ms)"
-    " VALUES ($1, $2, $3, $4::int, $5, $6::bigint)"};
+    " VALUES ($1, $2, $3, $4::int, $5, $6::bigint)",
+    &kSaveIdempotents};
 // The oldest first, as the other stores; rows another transaction is deleting are left to it.
 constexpr Statement kPruneIdempotent{
     "w_prune_idempotent",
