@@ -11,6 +11,7 @@
 #include <functional>
 #include <future>
 #include <latch>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -18,22 +19,19 @@
 
 #include "adapters/postgres/postgres_store.h"
 #include "app/catalog.h"
+#include "app/idempotency.h"
 #include "app/reservations.h"
 #include "app/submit.h"
-#include "fakes/postgres_server.h"
+#include "fakes/postgres_database_test.h"
 
 namespace bo {
 namespace {
 
-constexpr UnixMs kStartMs = 1'790'000'000'000;
-
-class PostgresStoreTest : public ::testing::Test {
+class PostgresStoreTest : public testing::PostgresDatabaseTest {
  protected:
   void SetUp() override {
-    server_ = testing::PostgresServerProcess::Shared();
-    if (server_ == nullptr) GTEST_SKIP() << "PostgreSQL 15 is not installed here";
-    url_ = server_->CreateDatabase();
-    ASSERT_FALSE(url_.empty());
+    PostgresDatabaseTest::SetUp();
+    if (!Ready()) return;
     store_ = Open();
   }
 
@@ -76,6 +74,22 @@ class PostgresStoreTest : public ::testing::Test {
       EXPECT_TRUE(check.ok) << check.name << ": " << check.detail;
   }
 
+  // Keeps the lane of `lane_key` busy with a job that waits for `released`; returns once that
+  // job runs, so that jobs submitted next queue up behind it and form one batch.
+  static void BusyLane(Store& store, const std::string& lane_key, std::shared_future<void> released,
+                       std::function<void(bool)> done) {
+    auto running = std::make_shared<std::promise<void>>();
+    auto started = std::make_shared<std::atomic<bool>>(false);
+    std::future<void> runs = running->get_future();
+    store.Submit(WriteJob{[released, running, started](WriteTx&) {
+                            if (!started->exchange(true)) running->set_value();
+                            released.wait();
+                            return true;
+                          },
+                          std::move(done), lane_key});
+    runs.wait();
+  }
+
   // Two lane keys that go to different lanes of a store with `lanes` lanes.
   static std::pair<std::string, std::string> KeysOnTwoLanes(int lanes) {
     const std::string first = "key_0";
@@ -88,12 +102,6 @@ class PostgresStoreTest : public ::testing::Test {
     }
   }
 
-  testing::PostgresServerProcess* server_ = nullptr;
-  std::string url_;
-  ManualClock clock_{kStartMs};
-  TimeOrderedIdGenerator ids_{clock_};
-  TicketCodeSigner signer_{"ticket-key"};
-  Services svc_{clock_, ids_, HoldPolicy{300}, signer_};
   std::unique_ptr<postgres::PostgresStore> store_;
 };
 
@@ -286,6 +294,170 @@ TEST_F(PostgresStoreTest, HoldsThatFindTheirSeatTakenDoNotRunTheBatchAgain) {
   EXPECT_LT(stats.transactions_committed, stats.jobs_run);
   EXPECT_EQ(store->Read()->FindSchedule(schedule.id)->seats_available, 0);
   ExpectAuditPasses();
+}
+
+// Holds queued behind a job that keeps the one lane busy, so that they form one batch: several
+// of them want each seat. Their holds go as one set-based statement; one job per seat wins, the
+// others are answered "not available" on their own, and the batch is not run again singly.
+TEST_F(PostgresStoreTest, ABatchOfHoldsOnFewSeatsHasOneWinnerPerSeat) {
+  auto store = Open(1);
+  const Schedule schedule = MakeSchedule(4, 0);
+  const auto seat_ids = SeatIds(schedule);
+  std::promise<bool> blocker_done;
+  std::promise<void> release;
+  BusyLane(*store, schedule.id, release.get_future().share(),
+           [&](bool ok) { blocker_done.set_value(ok); });
+  constexpr int kJobs = 40;
+  std::mutex mu;
+  std::map<std::string, std::vector<std::string>> winners_by_seat;
+  std::atomic<int> refused{0}, answered{0};
+  for (int i = 0; i < kJobs; ++i) {
+    const std::string seat = seat_ids[static_cast<size_t>(i) % seat_ids.size()];
+    const ReserveSeatsCommand cmd{"usr_" + std::to_string(i), schedule.id, {seat}};
+    SubmitUseCase<Reservation>(
+        *store, [&, cmd](WriteTx& tx) { return ReserveSeats(tx, svc_, cmd); },
+        [&, seat](Result<Reservation> r) {
+          if (r.ok()) {
+            std::lock_guard lock(mu);
+            winners_by_seat[seat].push_back(r->id);
+            EXPECT_EQ(r->seat_ids, std::vector<std::string>{seat});
+            EXPECT_EQ(r->amount, 1'000);
+          } else {
+            EXPECT_EQ(r.error().code, ErrorCode::kSeatUnavailable) << r.error().detail;
+            ++refused;
+          }
+          ++answered;
+        },
+        schedule.id);
+  }
+  // Every hold is queued behind the busy lane before it is let go.
+  while (store->Stats().queue_jobs < static_cast<size_t>(kJobs)) std::this_thread::yield();
+  const StoreStats before = store->Stats();
+  release.set_value();
+  EXPECT_TRUE(blocker_done.get_future().get());
+  while (answered.load() < kJobs) std::this_thread::yield();
+  const StoreStats after = store->Stats();
+
+  EXPECT_EQ(after.batches_run_singly, before.batches_run_singly);
+  EXPECT_EQ(after.transactions_committed - before.transactions_committed, 2u);  // blocker + batch
+  EXPECT_EQ(refused.load(), kJobs - static_cast<int>(seat_ids.size()));
+  ASSERT_EQ(winners_by_seat.size(), seat_ids.size());
+  for (const auto& seat : store->Read()->ListSeats(schedule.id)) {
+    ASSERT_EQ(winners_by_seat[seat.id].size(), 1u) << seat.id;
+    EXPECT_EQ(seat.status, SeatStatus::kHeld);
+    const auto held = store->Read()->FindReservation(winners_by_seat[seat.id].front());
+    ASSERT_TRUE(held.has_value());
+    EXPECT_EQ(held->seat_ids, std::vector<std::string>{seat.id});
+  }
+  EXPECT_EQ(store->Read()->FindSchedule(schedule.id)->seats_available, 0);
+  ExpectAuditPasses();
+}
+
+// Jobs of one batch whose set-based insert fails (two of them insert the same reservation id):
+// the batch is abandoned and run again one job at a time, where only the second of the two
+// fails; the rest commit.
+TEST_F(PostgresStoreTest, AFailingSetBasedInsertRunsTheBatchAgainSingly) {
+  auto store = Open(1);
+  const Schedule schedule = MakeSchedule(2, 0);
+  std::promise<void> release;
+  BusyLane(*store, schedule.id, release.get_future().share(), [](bool) {});
+  auto reservation = [&](const std::string& id) {
+    Reservation r;
+    r.id = id;
+    r.user_id = "usr_1";
+    r.schedule_id = schedule.id;
+    r.concert_id = schedule.concert_id;
+    r.ticket_type_id = schedule.ticket_types.at(0).id;
+    r.quantity = 1;
+    r.amount = 500;
+    r.expires_at_ms = kStartMs + 300'000;
+    r.created_at_ms = kStartMs;
+    return r;
+  };
+  const std::vector<std::string> ids{"res_a", "res_dup", "res_b", "res_dup", "res_c"};
+  std::vector<std::promise<bool>> done(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    store->Submit(WriteJob{[&, i](WriteTx& tx) {
+                             tx.InsertReservation(reservation(ids[i]));
+                             return true;
+                           },
+                           [&, i](bool ok) { done[i].set_value(ok); }, schedule.id});
+  }
+  while (store->Stats().queue_jobs < ids.size()) std::this_thread::yield();
+  const StoreStats before = store->Stats();
+  release.set_value();
+  std::vector<bool> committed;
+  for (auto& d : done) committed.push_back(d.get_future().get());
+  EXPECT_EQ(committed, (std::vector<bool>{true, true, true, false, true}));
+  EXPECT_EQ(store->Stats().batches_run_singly, before.batches_run_singly + 1);
+  for (const char* id : {"res_a", "res_dup", "res_b", "res_c"}) {
+    EXPECT_TRUE(store->Read()->FindReservation(id).has_value()) << id;
+  }
+}
+
+// Requests with an Idempotency-Key in one batch: their lookups, stored answers and events go
+// as set forms, and the batch commits side by side. In a second batch two share a key, so the
+// set-based insert of the answers fails: the batch runs again singly and the second of the two
+// replays the first's answer.
+TEST_F(PostgresStoreTest, IdempotentRequestsInOneBatchStoreEachAnswerOnce) {
+  auto store = Open(1);
+  std::vector<std::optional<IdempotentOutcome>> outcomes;
+  // Runs one batch of requests with `keys`; returns how many batches ran singly meanwhile.
+  auto batch = [&](const std::vector<std::string>& keys, const std::string& prefix) {
+    std::promise<void> release;
+    BusyLane(*store, "user_lane", release.get_future().share(), [](bool) {});
+    outcomes.assign(keys.size(), std::nullopt);
+    std::vector<std::promise<bool>> done(keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      store->Submit(WriteJob{
+          [&, i](WriteTx& tx) {
+            auto outcome = RunIdempotent(
+                tx, svc_, IdempotentRequest{"usr_1", keys[i], "fp"},
+                [&, i](WriteTx& w) -> Result<StoredResponse> {
+                  w.AppendEvent(Event{prefix + std::to_string(i), "test.event", kStartMs, "{}"});
+                  return StoredResponse{"", 201, prefix + std::to_string(i)};
+                });
+            if (outcome.ok()) outcomes[i] = *outcome;
+            return outcome.ok();
+          },
+          [&, i](bool ok) { done[i].set_value(ok); }, "user_lane"});
+    }
+    while (store->Stats().queue_jobs < keys.size()) std::this_thread::yield();
+    const StoreStats before = store->Stats();
+    release.set_value();
+    for (auto& d : done) EXPECT_TRUE(d.get_future().get());
+    return store->Stats().batches_run_singly - before.batches_run_singly;
+  };
+  auto expect_stored = [&](const std::vector<std::string>& keys) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      ASSERT_TRUE(outcomes[i].has_value()) << i;
+      const auto stored = store->Read()->FindIdempotentResponse("usr_1", keys[i]);
+      ASSERT_TRUE(stored.has_value()) << i;
+      EXPECT_EQ(stored->body, outcomes[i]->response.body) << i;
+      EXPECT_EQ(stored->status, 201);
+    }
+  };
+
+  const std::vector<std::string> first{"k-1", "k-\"2\"", "k-{3},", "k-\\4"};
+  EXPECT_EQ(batch(first, "evt_a"), 0u);
+  expect_stored(first);
+  for (size_t i = 0; i < first.size(); ++i) EXPECT_FALSE(outcomes[i]->replayed) << i;
+
+  const std::vector<std::string> second{"k-5", "k-dup", "k-6", "k-dup", "k-1"};
+  EXPECT_EQ(batch(second, "evt_b"), 1u);
+  expect_stored(second);
+  EXPECT_EQ(outcomes[3]->response.body, "evt_b1");  // replays the first k-dup's answer
+  EXPECT_EQ(outcomes[4]->response.body, "evt_a0");  // and k-1 the first batch's
+  for (size_t i = 0; i < second.size(); ++i) EXPECT_EQ(outcomes[i]->replayed, i >= 3) << i;
+
+  auto conn = pg::Connection::Open(url_);
+  ASSERT_TRUE(conn.ok());
+  const pg::Reply events = (*conn)->RunOnce("SELECT id FROM outbox ORDER BY seq", {});
+  ASSERT_TRUE(events.ok());
+  std::set<std::string> ids;
+  for (int i = 0; i < events.rows(); ++i) EXPECT_TRUE(ids.insert(events.Text(i, 0)).second);
+  EXPECT_EQ(ids, (std::set<std::string>{"evt_a0", "evt_a1", "evt_a2", "evt_a3", "evt_b0", "evt_b1",
+                                        "evt_b2"}));
 }
 
 // Two instances on one database sweep the same due holds at once: each hold expires exactly

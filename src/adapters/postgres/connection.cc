@@ -70,37 +70,35 @@ void Reply::Check(const char* what) const {
 }
 
 Reply::Reply(PGresult* result, std::string sqlstate, std::string error)
-    : result_(result), sqlstate_(std::move(sqlstate)), error_(std::move(error)) {}
-
-Reply::Reply(Reply&& other) noexcept
-    : result_(std::exchange(other.result_, nullptr)),
-      sqlstate_(std::move(other.sqlstate_)),
-      error_(std::move(other.error_)),
-      skipped_(other.skipped_) {}
-
-Reply& Reply::operator=(Reply&& other) noexcept {
-  if (this != &other) {
-    if (result_ != nullptr) PQclear(result_);
-    result_ = std::exchange(other.result_, nullptr);
-    sqlstate_ = std::move(other.sqlstate_);
-    error_ = std::move(other.error_);
-    skipped_ = other.skipped_;
-  }
-  return *this;
+    : sqlstate_(std::move(sqlstate)), error_(std::move(error)) {
+  if (result != nullptr) result_.reset(result, PQclear);
 }
 
-Reply::~Reply() {
-  if (result_ != nullptr) PQclear(result_);
+Reply::Reply(Reply&& other) noexcept = default;
+Reply& Reply::operator=(Reply&& other) noexcept = default;
+Reply::~Reply() = default;
+
+Reply Reply::RowsOf(const Reply& whole, std::vector<int> rows, int columns_skipped) {
+  BO_ASSERT(whole.ok() && whole.result_ != nullptr && !whole.cut_ && columns_skipped >= 0);
+  const int total = PQntuples(whole.result_.get());
+  for (const int row : rows) BO_ASSERT(row >= 0 && row < total);
+  Reply cut(nullptr, "", "");
+  cut.result_ = whole.result_;
+  cut.cut_ = true;
+  cut.rows_ = std::move(rows);
+  cut.columns_skipped_ = columns_skipped;
+  return cut;
 }
 
 int Reply::rows() const {
   BO_ASSERT(ok() && result_ != nullptr);
-  return PQntuples(result_);
+  return cut_ ? static_cast<int>(rows_.size()) : PQntuples(result_.get());
 }
 
 std::int64_t Reply::affected_rows() const {
   BO_ASSERT(ok() && result_ != nullptr);
-  const char* text = PQcmdTuples(result_);
+  if (cut_) return static_cast<std::int64_t>(rows_.size());
+  const char* text = PQcmdTuples(result_.get());
   std::int64_t n = 0;
   if (text != nullptr && *text != '\0') {
     const std::string_view view(text);
@@ -111,20 +109,23 @@ std::int64_t Reply::affected_rows() const {
 }
 
 bool Reply::IsNull(int row, int column) const {
-  BO_ASSERT(ok() && row >= 0 && row < rows() && column >= 0 && column < PQnfields(result_));
-  return PQgetisnull(result_, row, column) != 0;
+  BO_ASSERT(ok() && row >= 0 && row < rows() && column >= 0 &&
+            column + columns_skipped_ < PQnfields(result_.get()));
+  return PQgetisnull(result_.get(), ResultRow(row), column + columns_skipped_) != 0;
 }
 
 std::string Reply::Text(int row, int column) const {
   BO_ASSERT(!IsNull(row, column));
-  return std::string(PQgetvalue(result_, row, column),
-                     static_cast<size_t>(PQgetlength(result_, row, column)));
+  const int at = column + columns_skipped_;
+  return std::string(PQgetvalue(result_.get(), ResultRow(row), at),
+                     static_cast<size_t>(PQgetlength(result_.get(), ResultRow(row), at)));
 }
 
 std::int64_t Reply::Int64(int row, int column) const {
   BO_ASSERT(!IsNull(row, column));
-  const char* text = PQgetvalue(result_, row, column);
-  const int length = PQgetlength(result_, row, column);
+  const int at = column + columns_skipped_;
+  const char* text = PQgetvalue(result_.get(), ResultRow(row), at);
+  const int length = PQgetlength(result_.get(), ResultRow(row), at);
   std::int64_t value = 0;
   const auto parsed = std::from_chars(text, text + length, value);
   BO_ASSERT(parsed.ec == std::errc() && parsed.ptr == text + length);

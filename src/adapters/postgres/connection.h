@@ -35,11 +35,38 @@ inline constexpr std::string_view kUniqueViolation = "23505";
 // Given to failures that happen in libpq before the server answers (connection lost).
 inline constexpr std::string_view kConnectionFailure = "08006";
 
+struct SetForm;
+
 // A statement with a name, prepared on a connection the first time it is queued there.
 // REQUIRES: `name` identifies `sql` across the program; both are string literals.
 struct Statement {
   const char* name;
   const char* sql;
+  // The same statement for many rows at once, or null (see SetForm). Only the jobs of an
+  // interleaved batch use it (FiberBatch); everything else sends the plain statement.
+  const SetForm* set_form = nullptr;
+};
+
+// How the reply of a set form is handed back to each statement it stands for.
+enum class SetReply {
+  // The plain statement returns rows (SELECT, or a write with RETURNING): the set form returns
+  // the same columns preceded by one more, the 1-based position of the row's statement in the
+  // arrays (WITH ORDINALITY), so that each statement gets exactly its rows, in their order.
+  kRowsByOrdinal,
+  // The plain statement returns nothing anyone reads (an INSERT without RETURNING): only
+  // statements whose reply nobody awaits are coalesced, and the set form's reply is not split.
+  kUnread,
+};
+
+// The set-based form of a Statement: one statement that does what n runs of the plain one do.
+// It takes, for each parameter $k of the plain statement, one array parameter $k holding that
+// parameter of every run, in the order of the runs (text form, see array_param.h; NULL
+// elements for NULL values); the SQL unnests them WITH ORDINALITY. Its effect must equal the
+// plain statement's run once per element in some order: conditional writes keep their WHERE
+// clause (a row wanted by two runs is changed once, for one of them; the other gets no row).
+struct SetForm {
+  Statement statement;
+  SetReply reply;
 };
 
 // One value of a statement, in PostgreSQL's text form, or NULL.
@@ -47,6 +74,7 @@ class Param {
  public:
   Param(std::string_view text) : text_(text) {}  // NOLINT: implicit by design
   Param(const std::string& text) : text_(text) {}
+  Param(std::string&& text) : text_(std::move(text)) {}
   Param(const char* text) : text_(text) {}
   Param(std::int64_t value) : text_(std::to_string(value)) {}
   Param(int value) : text_(std::to_string(value)) {}
@@ -115,15 +143,27 @@ class Reply {
   // REQUIRES: as Text, and the value is an integer that fits in 64 bits.
   std::int64_t Int64(int row, int column) const;
 
+  // The reply a plain statement would have had, cut out of the reply of its set form: the
+  // rows `rows` of `whole` (in that order), without the first `columns_skipped` columns. Its
+  // affected_rows() is rows.size(). Shares `whole`'s result, which may then go.
+  // REQUIRES: whole.ok() and not itself a cut; every index < whole.rows(); columns_skipped >= 0.
+  static Reply RowsOf(const Reply& whole, std::vector<int> rows, int columns_skipped);
+
  private:
   friend class Connection;
   Reply(PGresult* result, std::string sqlstate, std::string error);
   static Reply Skipped();
+  // The row of the result that row `row` of this reply is.
+  int ResultRow(int row) const { return cut_ ? rows_[static_cast<size_t>(row)] : row; }
 
-  PGresult* result_;  // owned; null when the server never answered
+  std::shared_ptr<PGresult> result_;  // null when the server never answered
   std::string sqlstate_;
   std::string error_;
   bool skipped_ = false;
+  // A cut (RowsOf): only rows_ of the result, columns from columns_skipped_ on.
+  bool cut_ = false;
+  std::vector<int> rows_;
+  int columns_skipped_ = 0;
 };
 
 // One row of a reply, read the way the row mappers of the adapters read (adapters/rows.h):

@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <boost/context/fiber.hpp>
+#include <map>
 #include <new>
 
+#include "adapters/postgres/coalescing/set_params.h"
+#include "adapters/postgres/coalescing/step_plan.h"
 #include "common/assert.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -67,8 +70,13 @@ struct FiberBatch::Task {
   void* fake_stack = nullptr;  // AddressSanitizer's, while the task is switched out
   bool finished = false;
   bool waiting = false;
-  size_t first = 0;  // of the statements it awaits, in the next round trip's replies
-  size_t count = 0;
+  size_t count = 0;  // of the last statements queued, whose replies it awaits
+  // What it queued since its last round trip.
+  struct Run {
+    const pg::Statement* statement;
+    std::vector<pg::Param> params;
+  };
+  std::vector<Run> queued;
   std::vector<pg::Reply> replies;
 };
 
@@ -113,15 +121,34 @@ bool FiberBatch::Run(std::span<const std::function<void()>> bodies) {
     if (!waiting) break;
     RoundTrip();
   }
+  // What finished bodies left queued travels with the caller's next round trip.
+  if (!abandoned_) {
+    try {
+      (void)QueuePlanned();
+    } catch (const pg::PgError& e) {
+      Abandon(e.sqlstate(), e.what());
+    }
+  }
   return !abandoned_;
+}
+
+void FiberBatch::Queue(const pg::Statement& statement, std::initializer_list<pg::Param> params) {
+  Task* t = current_;
+  BO_ASSERT(t != nullptr);
+  if (abandoned_) throw pg::PgError(std::string(kBatchAbandoned), failure_);
+  t->queued.push_back(Task::Run{&statement, std::vector<pg::Param>(params)});
+}
+
+size_t FiberBatch::queued() const {
+  BO_ASSERT(current_ != nullptr);
+  return current_->queued.size();
 }
 
 std::vector<pg::Reply> FiberBatch::Await(size_t last) {
   Task* t = current_;
   BO_ASSERT(t != nullptr);
   if (abandoned_) throw pg::PgError(std::string(kBatchAbandoned), failure_);
-  BO_ASSERT(last <= conn_.queued());
-  t->first = conn_.queued() - last;
+  BO_ASSERT(last <= t->queued.size());
   t->count = last;
   t->waiting = true;
   StartSwitch(&t->fake_stack, lane_stack_bottom_, lane_stack_size_);
@@ -131,10 +158,46 @@ std::vector<pg::Reply> FiberBatch::Await(size_t last) {
   return std::move(t->replies);
 }
 
+std::vector<std::vector<FiberBatch::ReplySlot>> FiberBatch::QueuePlanned() {
+  std::vector<std::vector<QueuedRun>> runs(tasks_.size());
+  for (size_t i = 0; i < tasks_.size(); ++i) {
+    const Task& task = *tasks_[i];
+    const size_t awaited_from = task.waiting ? task.queued.size() - task.count : task.queued.size();
+    runs[i].reserve(task.queued.size());
+    for (size_t k = 0; k < task.queued.size(); ++k) {
+      runs[i].push_back(QueuedRun{task.queued[k].statement, k >= awaited_from});
+    }
+  }
+  std::vector<std::vector<ReplySlot>> slots(tasks_.size());
+  for (size_t i = 0; i < tasks_.size(); ++i) slots[i].resize(runs[i].size());
+  for (const StepGroup& group : PlanStep(runs)) {
+    const size_t reply = conn_.queued();
+    if (!group.set_based) {
+      const RunRef run = group.runs.front();
+      const Task::Run& queued = tasks_[run.job]->queued[run.index];
+      conn_.Queue(*queued.statement, queued.params);
+      slots[run.job][run.index] = ReplySlot{reply, ReplySlot::kPlain, 1};
+      continue;
+    }
+    std::vector<const std::vector<pg::Param>*> params;
+    params.reserve(group.runs.size());
+    for (size_t k = 0; k < group.runs.size(); ++k) {
+      const RunRef run = group.runs[k];
+      params.push_back(&tasks_[run.job]->queued[run.index].params);
+      slots[run.job][run.index] = ReplySlot{reply, k, group.runs.size()};
+    }
+    conn_.Queue(group.statement->set_form->statement, SetParams(params));
+  }
+  for (const auto& task : tasks_) task->queued.clear();
+  return slots;
+}
+
 void FiberBatch::RoundTrip() {
   std::vector<pg::Reply> replies;
+  std::vector<std::vector<ReplySlot>> slots;
   if (!abandoned_) {
     try {
+      slots = QueuePlanned();
       replies = conn_.RoundTrip();
       for (const pg::Reply& reply : replies) {
         if (!reply.ok() && !reply.skipped()) {
@@ -146,14 +209,25 @@ void FiberBatch::RoundTrip() {
       Abandon(e.sqlstate(), e.what());
     }
   }
-  for (const auto& task : tasks_) {
-    if (!task->waiting) continue;
-    task->waiting = false;
+  std::map<size_t, std::vector<pg::Reply>> split;  // the replies of each set form, by run
+  for (size_t i = 0; i < tasks_.size(); ++i) {
+    Task& task = *tasks_[i];
+    task.queued.clear();
+    if (!task.waiting) continue;
+    task.waiting = false;
     if (abandoned_) continue;
-    BO_ASSERT(task->first + task->count <= replies.size());
-    task->replies.clear();
-    for (size_t i = 0; i < task->count; ++i) {
-      task->replies.push_back(std::move(replies[task->first + i]));
+    task.replies.clear();
+    const std::vector<ReplySlot>& mine = slots[i];
+    for (size_t k = mine.size() - task.count; k < mine.size(); ++k) {
+      const ReplySlot& slot = mine[k];
+      BO_ASSERT(slot.reply < replies.size());
+      if (slot.ordinal == ReplySlot::kPlain) {
+        task.replies.push_back(std::move(replies[slot.reply]));
+        continue;
+      }
+      auto [at, fresh] = split.try_emplace(slot.reply);
+      if (fresh) at->second = SplitByOrdinal(replies[slot.reply], slot.runs);
+      task.replies.push_back(std::move(at->second[slot.ordinal]));
     }
   }
 }

@@ -7,6 +7,11 @@
 // trips instead of n * k: concurrent holds of one schedule become one statement pipeline per
 // step, each request still answered on its own.
 //
+// The statements of one round trip are planned before they are sent (coalescing/step_plan.h):
+// the runs of a statement that several jobs queued at the same step go as its set form, one
+// statement whose rows are split back to each job by ordinality, instead of one statement per
+// job; a lone job sends its plain statements.
+//
 // The jobs share one transaction and no savepoints, so a statement that fails cannot be undone
 // alone: it abandons the batch. Every waiting job then resumes into a PgError (kAbandoned) and
 // the lane rolls back and runs the same jobs one after the other, each in its savepoint (see
@@ -41,14 +46,22 @@ class FiberBatch {
   // Runs every body to its end, sending round trips as the bodies need them. Returns true if
   // every round trip succeeded. False if a statement failed or the connection was lost: the
   // batch was abandoned (`failure()` says why) and its transaction must be rolled back.
-  // What the bodies queued but did not await is left queued on the connection.
+  // What the bodies queued but did not await is left queued on the connection (planned as
+  // a round trip's statements are), after whatever the caller queued there before Run.
   // REQUIRES: called once; every body catches what it throws; at most jobs_max bodies.
   bool Run(std::span<const std::function<void()>> bodies);
+
+  // From inside a body: queues `statement` for the next round trip (nothing is sent).
+  // Throws PgError with sqlstate kBatchAbandoned when the batch was abandoned.
+  // REQUIRES: called on a fiber of Run; `params` as many as the statement takes.
+  void Queue(const pg::Statement& statement, std::initializer_list<pg::Param> params);
+  // From inside a body: the statements it queued since its last round trip.
+  size_t queued() const;
 
   // From inside a body: waits for the round trip that carries everything queued so far and
   // returns the replies of the last `last` statements queued (all ok). Throws PgError with
   // sqlstate kBatchAbandoned when the batch was abandoned, which any failed statement does.
-  // REQUIRES: called on a fiber of Run; `last` <= statements this body queued since it resumed.
+  // REQUIRES: called on a fiber of Run; `last` <= queued().
   std::vector<pg::Reply> Await(size_t last);
 
   // The first failure of an abandoned batch: SQLSTATE and message.
@@ -58,8 +71,20 @@ class FiberBatch {
  private:
   struct Task;
 
+  // Where the reply of a queued statement is, once its round trip is done: replies[reply],
+  // or, if it went in a set form, the rows of ordinal `ordinal` + 1 of that reply.
+  struct ReplySlot {
+    static constexpr size_t kPlain = static_cast<size_t>(-1);
+    size_t reply = 0;
+    size_t ordinal = kPlain;
+    size_t runs = 1;  // of the set form
+  };
+
   // Sends one round trip and hands each waiting task its replies.
   void RoundTrip();
+  // Queues every task's statements on the connection, planned (grouped into set forms), and
+  // forgets them; returns where each task's replies will be (by task, by statement).
+  std::vector<std::vector<ReplySlot>> QueuePlanned();
   void Abandon(const std::string& sqlstate, const std::string& what);
 
   pg::Connection& conn_;

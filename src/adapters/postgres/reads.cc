@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "adapters/postgres/array_param.h"
 #include "adapters/rows.h"
 #include "common/assert.h"
 
@@ -11,6 +12,8 @@ namespace {
 using pg::Param;
 using pg::Reply;
 using pg::Row;
+using pg::SetForm;
+using pg::SetReply;
 using pg::Statement;
 
 constexpr Statement kUserById{"r_user_by_id",
@@ -26,16 +29,36 @@ constexpr Statement kSchedulesOf{
     "r_schedules_of", "SELECT " BO_SCHEDULE_COLUMNS
                       " FROM schedules WHERE concert_id = $1 AND starts_at_ms >= $2::bigint"
                       " AND starts_at_ms < $3::bigint ORDER BY starts_at_ms, id LIMIT $4::int"};
-constexpr Statement kSchedule{"r_schedule",
-                              "SELECT " BO_SCHEDULE_COLUMNS " FROM schedules WHERE id = $1"};
+// Every hold reads its schedule: the holds of an interleaved batch read theirs in one
+// statement (pg::SetForm; the unnested columns are named so as not to clash with the table's).
+constexpr SetForm kSchedules{
+    {"r_schedule_set", "SELECT u.ord, " BO_SCHEDULE_COLUMNS
+                       " FROM unnest($1::text[]) WITH ORDINALITY AS u(wanted, ord)"
+                       " JOIN schedules ON id = u.wanted"},
+    SetReply::kRowsByOrdinal};
+constexpr Statement kSchedule{
+    "r_schedule", "SELECT " BO_SCHEDULE_COLUMNS " FROM schedules WHERE id = $1", &kSchedules};
+// Each element of the set form's array is the text[] literal of one run's ids.
+constexpr SetForm kTicketTypesOfEach{
+    {"r_ticket_types_of_set", "SELECT u.ord, " BO_TICKET_TYPE_COLUMNS
+                              " FROM unnest($1::text[]) WITH ORDINALITY AS u(wanted, ord)"
+                              " JOIN ticket_types ON schedule_id = ANY(u.wanted::text[])"
+                              " ORDER BY u.ord, schedule_id, id"},
+    SetReply::kRowsByOrdinal};
 constexpr Statement kTicketTypesOf{"r_ticket_types_of",
                                    "SELECT " BO_TICKET_TYPE_COLUMNS
                                    " FROM ticket_types WHERE schedule_id = ANY($1::text[])"
-                                   " ORDER BY schedule_id, id"};
+                                   " ORDER BY schedule_id, id",
+                                   &kTicketTypesOfEach};
 constexpr Statement kSeatsOf{"r_seats_of", "SELECT " BO_SEAT_COLUMNS
                                            " FROM seats WHERE schedule_id = $1"
                                            " ORDER BY section, row_label, number"};
-constexpr Statement kSeat{"r_seat", "SELECT " BO_SEAT_COLUMNS " FROM seats WHERE id = $1"};
+// A refused hold reads its seat to say why.
+constexpr SetForm kSeats{{"r_seat_set", "SELECT u.ord, " BO_SEAT_COLUMNS
+                                        " FROM unnest($1::text[]) WITH ORDINALITY AS u(wanted, ord)"
+                                        " JOIN seats ON id = u.wanted"},
+                         SetReply::kRowsByOrdinal};
+constexpr Statement kSeat{"r_seat", "SELECT " BO_SEAT_COLUMNS " FROM seats WHERE id = $1", &kSeats};
 constexpr Statement kTicketType{
     "r_ticket_type", "SELECT " BO_TICKET_TYPE_COLUMNS " FROM ticket_types WHERE id = $1"};
 constexpr Statement kReservation{
@@ -66,9 +89,17 @@ constexpr Statement kTicketsOf{"r_tickets_of",
                                " FROM tickets WHERE user_id = $1 AND id > $2 ORDER BY id"
                                " LIMIT $3::int"};
 constexpr Statement kTicket{"r_ticket", "SELECT " BO_TICKET_COLUMNS " FROM tickets WHERE id = $1"};
+// A request with an Idempotency-Key looks for its stored answer first.
+constexpr SetForm kIdempotents{
+    {"r_idempotent_set",
+     "SELECT u.ord, fingerprint, status, body"
+     " FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(wanted_user, wanted_key, ord)"
+     " JOIN idempotency_keys ON user_id = u.wanted_user AND key = u.wanted_key"},
+    SetReply::kRowsByOrdinal};
 constexpr Statement kIdempotent{"r_idempotent",
                                 "SELECT fingerprint, status, body FROM idempotency_keys"
-                                " WHERE user_id = $1 AND key = $2"};
+                                " WHERE user_id = $1 AND key = $2",
+                                &kIdempotents};
 
 // The reply's rows, up to `limit`, and the cursor of the next page if the reply holds one more
 // row (the statements ask for limit + 1).
@@ -92,6 +123,11 @@ std::optional<T> FirstOf(const Reply& reply, From from) {
   return from(Row(reply, 0));
 }
 
+// The text[] literal of `ids`.
+std::string IdArray(const std::vector<std::string>& ids) {
+  return pg::TextArray(ids.size(), [&](size_t i) -> const std::string& { return ids[i]; });
+}
+
 // Gives each schedule its ticket types from a reply of kTicketTypesOf.
 void AttachTicketTypes(const Reply& reply, std::vector<Schedule>& schedules) {
   std::map<std::string, std::vector<TicketType>> by_schedule;
@@ -103,20 +139,6 @@ void AttachTicketTypes(const Reply& reply, std::vector<Schedule>& schedules) {
 }
 
 }  // namespace
-
-std::string TextArray(const std::vector<std::string>& ids) {
-  std::string out = "{";
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : ids[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 
 template <class Base>
 std::vector<Reply> ReadOps<Base>::Send(size_t last) {
@@ -136,8 +158,17 @@ std::vector<Reply> ReadOps<Base>::Send(size_t last) {
 
 template <class Base>
 Reply ReadOps<Base>::Fetch(const Statement& statement, std::initializer_list<Param> params) {
-  conn_.Queue(statement, params);
+  Queue(statement, params);
   return std::move(Send(1).front());
+}
+
+template <class Base>
+void ReadOps<Base>::Queue(const Statement& statement, std::initializer_list<Param> params) {
+  if (fibers_ != nullptr) {
+    fibers_->Queue(statement, params);
+  } else {
+    conn_.Queue(statement, params);
+  }
 }
 
 template <class Base>
@@ -171,14 +202,14 @@ std::vector<Schedule> ReadOps<Base>::ListSchedules(std::string_view concert_id, 
   if (out.empty()) return out;
   std::vector<std::string> ids;
   for (const auto& s : out) ids.push_back(s.id);
-  AttachTicketTypes(Fetch(kTicketTypesOf, {TextArray(ids)}), out);
+  AttachTicketTypes(Fetch(kTicketTypesOf, {IdArray(ids)}), out);
   return out;
 }
 
 template <class Base>
 std::optional<Schedule> ReadOps<Base>::FindSchedule(std::string_view id) {
-  conn_.Queue(kSchedule, {id});
-  conn_.Queue(kTicketTypesOf, {TextArray({std::string(id)})});
+  Queue(kSchedule, {id});
+  Queue(kTicketTypesOf, {IdArray({std::string(id)})});
   auto replies = Send(2);
   if (replies[0].rows() == 0) return std::nullopt;
   std::vector<Schedule> found{ScheduleFrom(Row(replies[0], 0))};
@@ -212,7 +243,7 @@ void ReadOps<Base>::FillSeatIds(std::vector<Reservation>& reservations) {
     if (!r.is_general_admission()) ids.push_back(r.id);
   }
   if (ids.empty()) return;
-  const Reply reply = Fetch(kSeatIdsOf, {TextArray(ids)});
+  const Reply reply = Fetch(kSeatIdsOf, {IdArray(ids)});
   std::map<std::string, std::vector<std::string>> by_reservation;
   for (int i = 0; i < reply.rows(); ++i) {
     by_reservation[reply.Text(i, 0)].push_back(reply.Text(i, 1));
@@ -224,8 +255,8 @@ void ReadOps<Base>::FillSeatIds(std::vector<Reservation>& reservations) {
 
 template <class Base>
 std::optional<Reservation> ReadOps<Base>::FindReservation(std::string_view id) {
-  conn_.Queue(kReservation, {id});
-  conn_.Queue(kSeatIdsOf, {TextArray({std::string(id)})});
+  Queue(kReservation, {id});
+  Queue(kSeatIdsOf, {IdArray({std::string(id)})});
   auto replies = Send(2);
   auto r = FirstOf<Reservation>(replies[0], ReservationFrom<Row>);
   if (r && !r->is_general_admission()) {
@@ -259,8 +290,8 @@ Page<WalletTransaction> ReadOps<Base>::ListWalletTransactions(std::string_view u
 
 template <class Base>
 std::optional<Payment> ReadOps<Base>::FindPayment(std::string_view id) {
-  conn_.Queue(kPayment, {id});
-  conn_.Queue(kTicketsOfPayment, {id});
+  Queue(kPayment, {id});
+  Queue(kTicketsOfPayment, {id});
   auto replies = Send(2);
   if (replies[0].rows() == 0) return std::nullopt;
   const Row row(replies[0], 0);

@@ -51,6 +51,11 @@ class ReadOps : public Base {
   std::vector<pg::Reply> Send(size_t last);
   // Queues `statement`, sends, and returns its reply.
   pg::Reply Fetch(const pg::Statement& statement, std::initializer_list<pg::Param> params);
+  // Queues `statement` for the next Send: with the batch (which may send it in its set form
+  // together with other jobs' runs), or on the connection.
+  void Queue(const pg::Statement& statement, std::initializer_list<pg::Param> params);
+  // Statements queued and not yet sent.
+  size_t queued() const { return fibers_ != nullptr ? fibers_->queued() : conn_.queued(); }
 
   // The seat ids of each of `reservations`, filled in with one query.
   void FillSeatIds(std::vector<Reservation>& reservations);
@@ -61,8 +66,5 @@ class ReadOps : public Base {
   // runs its whole transaction again, even if the job caught the exception.
   bool retry_needed_ = false;
 };
-
-// The array literal of `ids` for a text[] parameter.
-std::string TextArray(const std::vector<std::string>& ids);
 
 }  // namespace bo::postgres

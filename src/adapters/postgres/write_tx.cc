@@ -9,7 +9,12 @@ namespace {
 using pg::Param;
 using pg::Reply;
 using pg::Row;
+using pg::SetForm;
+using pg::SetReply;
 using pg::Statement;
+
+// Set forms (pg::SetForm) stand before their plain statements: the jobs of an interleaved batch
+// that run a statement at the same step send it once for all of them.
 
 constexpr Statement kInsertUser{
     "w_insert_user",
@@ -30,11 +35,22 @@ constexpr Statement kInsertSeat{
     "w_insert_seat",
     "INSERT INTO seats(id, schedule_id, section, row_label, number, grade, price, status)"
     " VALUES ($1, $2, $3, $4, $5::int, $6, $7::bigint, 'AVAILABLE')"};
+// A seat wanted by several holds of the set is joined to several of its rows, and PostgreSQL
+// updates a row once per statement: one of them gets it and a RETURNING row, the others none.
+constexpr SetForm kHoldSeats{
+    {"w_hold_seat_set",
+     "UPDATE seats AS s SET status = 'HELD', reservation_id = u.reservation_id"
+     " FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY"
+     "   AS u(seat_id, schedule_id, reservation_id, ord)"
+     " WHERE s.id = u.seat_id AND s.schedule_id = u.schedule_id AND s.status = 'AVAILABLE'"
+     " RETURNING u.ord, s.price"},
+    SetReply::kRowsByOrdinal};
 // A hold leaves the schedule's seats_available to kCountSeats (see SeatCounts).
 constexpr Statement kHoldSeat{
     "w_hold_seat",
     "UPDATE seats SET status = 'HELD', reservation_id = $3"
-    " WHERE id = $1 AND schedule_id = $2 AND status = 'AVAILABLE' RETURNING price"};
+    " WHERE id = $1 AND schedule_id = $2 AND status = 'AVAILABLE' RETURNING price",
+    &kHoldSeats};
 // Releases are not the hot path: the seats and their schedule's count change in one statement.
 constexpr Statement kReleaseSeats{
     "w_release_seats",
@@ -57,14 +73,28 @@ constexpr Statement kTakeUnits{"w_take_units",
 // taken >= 0 is a CHECK: returning more than was taken fails the job.
 constexpr Statement kReturnUnits{"w_return_units",
                                  "UPDATE ticket_types SET taken = taken - $2::int WHERE id = $1"};
+constexpr SetForm kInsertReservations{
+    {"w_insert_reservation_set",
+     "INSERT INTO reservations(id, user_id, schedule_id, concert_id, ticket_type_id, quantity,"
+     " amount, status, expires_at_ms, created_at_ms)"
+     " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+     " $6::int[], $7::bigint[], $8::text[], $9::bigint[], $10::bigint[])"},
+    SetReply::kUnread};
 constexpr Statement kInsertReservation{
     "w_insert_reservation",
     "INSERT INTO reservations(id, user_id, schedule_id, concert_id, ticket_type_id, quantity,"
     " amount, status, expires_at_ms, created_at_ms)"
-    " VALUES ($1, $2, $3, $4, $5, $6::int, $7::bigint, $8, $9::bigint, $10::bigint)"};
+    " VALUES ($1, $2, $3, $4, $5, $6::int, $7::bigint, $8, $9::bigint, $10::bigint)",
+    &kInsertReservations};
+constexpr SetForm kInsertReservationSeats{
+    {"w_insert_reservation_seat_set",
+     "INSERT INTO reservation_seats(reservation_id, position, seat_id)"
+     " SELECT * FROM unnest($1::text[], $2::int[], $3::text[])"},
+    SetReply::kUnread};
 constexpr Statement kInsertReservationSeat{
     "w_insert_reservation_seat",
-    "INSERT INTO reservation_seats(reservation_id, position, seat_id) VALUES ($1, $2::int, $3)"};
+    "INSERT INTO reservation_seats(reservation_id, position, seat_id) VALUES ($1, $2::int, $3)",
+    &kInsertReservationSeats};
 // $4 selects the guard: 0 none, 1 only before expiry, 2 only at or after expiry.
 constexpr Statement kTransition{
     "w_transition",
@@ -99,13 +129,26 @@ constexpr Statement kInsertTicket{
     "w_insert_ticket",
     "INSERT INTO tickets(id, user_id, payment_id, reservation_id, schedule_id, seat_id,"
     " ticket_type_id, code, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+// The rows of a set take their seq in the order of the arrays, so each job's events keep theirs.
+constexpr SetForm kAppendEvents{{"w_append_event_set",
+                                 "INSERT INTO outbox(id, type, time_ms, data)"
+                                 " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[],"
+                                 " $4::text[])"},
+                                SetReply::kUnread};
 constexpr Statement kAppendEvent{
-    "w_append_event",
-    "INSERT INTO outbox(id, type, time_ms, data) VALUES ($1, $2, $3::bigint, $4)"};
+    "w_append_event", "INSERT INTO outbox(id, type, time_ms, data) VALUES ($1, $2, $3::bigint, $4)",
+    &kAppendEvents};
+constexpr SetForm kSaveIdempotents{
+    {"w_save_idempotent_set",
+     "INSERT INTO idempotency_keys(user_id, key, fingerprint, status, body, created_at_ms)"
+     " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[],"
+     " $6::bigint[])"},
+    SetReply::kUnread};
 constexpr Statement kSaveIdempotent{
     "w_save_idempotent",
     "INSERT INTO idempotency_keys(user_id, key, fingerprint, status, body, created_at_ms)"
-    " VALUES ($1, $2, $3, $4::int, $5, $6::bigint)"};
+    " VALUES ($1, $2, $3, $4::int, $5, $6::bigint)",
+    &kSaveIdempotents};
 // The oldest first, as the other stores; rows another transaction is deleting are left to it.
 constexpr Statement kPruneIdempotent{
     "w_prune_idempotent",
@@ -144,8 +187,8 @@ void SeatCounts::QueueOn(pg::Connection& conn) {
 void PgWriteTx::QueueWrite(const pg::Statement& statement,
                            std::initializer_list<pg::Param> params) {
   changed_ = true;
-  conn_.Queue(statement, params);
-  if (conn_.queued() >= kQueuedWritesMax) (void)Send(0);
+  Queue(statement, params);
+  if (queued() >= kQueuedWritesMax) (void)Send(0);
 }
 
 bool PgWriteTx::InsertUser(const User& u) {
