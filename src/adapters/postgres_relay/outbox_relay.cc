@@ -8,11 +8,15 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "adapters/postgres/array_param.h"
 #include "adapters/webhook_rows.h"
 #include "common/assert.h"
 
 namespace bo::postgres_relay {
 namespace {
+
+using pg::IntArray;
+using pg::TextArray;
 
 // The advisory lock of the active relay: (this class, hashtext(slot name)).
 constexpr const char* kLockClass = "7093021";
@@ -20,34 +24,6 @@ constexpr const char* kLockClass = "7093021";
 constexpr std::int64_t kPostgresEpochUs = 946'684'800'000'000;
 
 std::string Text(std::int64_t v) { return std::to_string(v); }
-
-// A PostgreSQL array literal of texts: every element quoted, '"' and '\' escaped.
-template <class F>
-std::string TextArray(std::size_t n, F&& element) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : element(i)) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
-template <class F>
-std::string IntArray(std::size_t n, F&& element) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i > 0) out += ',';
-    out += std::to_string(element(i));
-  }
-  out += '}';
-  return out;
-}
 
 // boxoffice_<database name>, lowercased, anything but [a-z0-9_] as '_', at most 63 bytes.
 std::string SlotNameFor(const std::string& database) {
