@@ -67,14 +67,11 @@ bool ParseDouble(const std::string& text, double* out) {
   }
 }
 
-// The room of a view: the strings of kEnabled .. kReleaseAt at elements[first ..], the
-// pre-queue's size from `pre_queue_size` if given. Checks what PresentQueueToken requires of
-// the settings rather than assuming it of data from outside.
-Result<RoomSnapshot> RoomOf(const std::vector<RedisReply>& elements, size_t first,
-                            const std::string* pre_queue_size = nullptr) {
+// The room of a view: the strings of kEnabled .. kReleaseAt at elements[first ..]. Checks
+// what PresentQueueToken requires of the settings rather than assuming it of data from outside.
+Result<RoomSnapshot> RoomOf(const std::vector<RedisReply>& elements, size_t first) {
   if (elements.size() < first + (kViewFields - kEnabled)) return Corrupt("view of a room");
   auto text = [&](int field) -> const std::string& {
-    if (field == kPreQueueSize && pre_queue_size) return *pre_queue_size;
     return elements[first + field - kEnabled].text;
   };
   std::int64_t n[kViewFields] = {};
