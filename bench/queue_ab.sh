@@ -12,7 +12,7 @@
 # a Markdown table of medians.
 #
 # Environment: ROUNDS (3), DURATION (10), CONNECTIONS (64), RATE_REDIS (7500),
-# RATE_INPROCESS (15000).
+# RATE_INPROCESS (15000), SCENARIOS (the list above, or e.g. "inprocess healthz;redis queue").
 set -euo pipefail
 
 A=$(realpath "$1")
@@ -77,6 +77,8 @@ EOF
 CONFIGS=("redis queue" "redis queue-status" "redis queue --rate $RATE_REDIS"
          "redis queue-status --rate $RATE_REDIS" "inprocess queue"
          "inprocess queue --rate $RATE_INPROCESS" "inprocess queue-status --rate $RATE_INPROCESS")
+# SCENARIOS="inprocess healthz;inprocess queue" runs those instead (one per ';').
+if [[ -n "${SCENARIOS:-}" ]]; then IFS=';' read -r -a CONFIGS <<<"$SCENARIOS"; fi
 LOG=$WORK/runs.log
 for round in $(seq "$ROUNDS"); do
   for config in "${CONFIGS[@]}"; do

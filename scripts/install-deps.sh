@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-context1.81-dev libsqlite3-dev sqlite3 libsimdjson-dev libsodium-dev
   libssl-dev libspdlog-dev libfmt-dev libcli11-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev python3 wrk curl
-  libpq-dev libhiredis-dev postgresql-15 redis-server haproxy libnats-dev nats-server
+  libjemalloc2 libpq-dev libhiredis-dev postgresql-15 redis-server haproxy libnats-dev nats-server
 )
 
 missing=()

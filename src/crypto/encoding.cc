@@ -42,10 +42,20 @@ std::string Encode(std::string_view in, const char* alphabet, bool pad) {
   return out;
 }
 
-std::optional<std::string> Decode(std::string_view in, const char* alphabet) {
-  std::array<int, 256> table;
-  table.fill(-1);
-  for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(alphabet[i])] = i;
+// The value of each byte in `alphabet`, -1 for a byte outside it; built at compile time (every
+// request decodes the three parts of its token).
+constexpr std::array<signed char, 256> DecodeTable(const char* alphabet) {
+  std::array<signed char, 256> table{};
+  for (auto& v : table) v = -1;
+  for (int i = 0; i < 64; ++i)
+    table[static_cast<unsigned char>(alphabet[i])] = static_cast<signed char>(i);
+  return table;
+}
+
+constexpr std::array<signed char, 256> kStdTable = DecodeTable(kStd);
+constexpr std::array<signed char, 256> kUrlTable = DecodeTable(kUrl);
+
+std::optional<std::string> Decode(std::string_view in, const std::array<signed char, 256>& table) {
   while (!in.empty() && in.back() == '=') in.remove_suffix(1);
   if (in.size() % 4 == 1) return std::nullopt;
   std::string out;
@@ -71,8 +81,10 @@ std::optional<std::string> Decode(std::string_view in, const char* alphabet) {
 
 std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kStd, true); }
 std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrl, false); }
-std::optional<std::string> Base64Decode(std::string_view text) { return Decode(text, kStd); }
-std::optional<std::string> Base64UrlDecode(std::string_view text) { return Decode(text, kUrl); }
+std::optional<std::string> Base64Decode(std::string_view text) { return Decode(text, kStdTable); }
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  return Decode(text, kUrlTable);
+}
 
 std::string HexEncode(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789abcdef";

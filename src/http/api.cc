@@ -40,16 +40,20 @@ void Api::AddRoutes() {
 void Api::Handle(HttpRequest&& request, Respond respond) {
   const auto started = std::chrono::steady_clock::now();
   auto match = router_.Find(request.method, request.path);
-  const std::string route = match.route ? match.route->pattern : "unmatched";
+  static const std::string kUnmatched = "unmatched";
+  // The router's routes live as long as the Api: the label is not copied per request.
+  const std::string* route = match.route ? &match.route->pattern : &kUnmatched;
   in_flight_.fetch_add(1);
 
-  // Every answer passes here: metrics and the access log, then the server.
+  // Every answer passes here: metrics and the access log, then the server. The path and the
+  // address are kept only for the access log (each copy of a path is an allocation).
   auto call = std::make_shared<Call>();
-  call->respond = [this, route, method = request.method, path = request.path,
-                   remote = request.remote_address, started,
+  call->respond = [this, route, method = request.method,
+                   path = options_.access_log ? request.path : std::string(),
+                   remote = options_.access_log ? request.remote_address : std::string(), started,
                    respond = std::move(respond)](HttpResponse response) {
     const auto elapsed = std::chrono::steady_clock::now() - started;
-    metrics_.ObserveRequest(route, method, response.status, elapsed);
+    metrics_.ObserveRequest(*route, method, response.status, elapsed);
     if (options_.access_log) {
       spdlog::get("access")->info(
           "{} {} {} {} {}B {}us", remote, method, path, response.status, response.body.size(),

@@ -46,6 +46,12 @@ Error Failed(const RedisReply& reply) {
   return MakeError(ErrorCode::kUnavailable, "redis: " + reply.text);
 }
 
+// A call refused because too many wait for a batch already (call_batcher.h).
+Error Busy() {
+  return MakeError(ErrorCode::kUnavailable,
+                   "redis: too many waiting-room calls are waiting already; retry later");
+}
+
 bool ParseI64(const std::string& text, std::int64_t* out) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   return ec == std::errc() && end == text.data() + text.size();
@@ -61,28 +67,18 @@ bool ParseDouble(const std::string& text, double* out) {
   }
 }
 
-// The view of a token from the strings of a script, presented at `now_ms`.
-Result<QueueToken> ViewOf(const RedisReply& reply, size_t first, UnixMs now_ms) {
-  if (reply.type != RedisReply::Type::kArray || reply.elements.size() < first + kViewFields) {
-    return Corrupt("view of a token");
-  }
-  auto text = [&](int field) -> const std::string& { return reply.elements[first + field].text; };
+// The room of a view: the strings of kEnabled .. kReleaseAt at elements[first ..]. Checks
+// what PresentQueueToken requires of the settings rather than assuming it of data from outside.
+Result<RoomSnapshot> RoomOf(const std::vector<RedisReply>& elements, size_t first) {
+  if (elements.size() < first + (kViewFields - kEnabled)) return Corrupt("view of a room");
+  auto text = [&](int field) -> const std::string& {
+    return elements[first + field - kEnabled].text;
+  };
   std::int64_t n[kViewFields] = {};
-  for (const int field : {kSeq, kExpiresAt, kAdmit, kMaxActive, kTtl, kCredit, kFilledAt,
-                          kServedSeq, kPreQueueSize, kActive, kReleaseAt}) {
-    if (!ParseI64(text(field), &n[field])) return Corrupt("number in a token's view");
+  for (const int field : {kAdmit, kMaxActive, kTtl, kCredit, kFilledAt, kServedSeq, kPreQueueSize,
+                          kActive, kReleaseAt}) {
+    if (!ParseI64(text(field), &n[field])) return Corrupt("number in a room's view");
   }
-  StoredQueueToken t;
-  t.token = text(kToken);
-  t.concert_id = text(kConcert);
-  t.user_id = text(kUser);
-  const std::string& status = text(kStatus);
-  t.status = status == "W"   ? QueueTokenStatus::kWaiting
-             : status == "A" ? QueueTokenStatus::kActive
-                             : QueueTokenStatus::kExpired;
-  t.seq = n[kSeq];
-  t.expires_at_ms = n[kExpiresAt];
-
   RoomSnapshot room;
   room.settings.enabled = text(kEnabled) == "1";
   room.settings.admit_per_second = static_cast<int>(n[kAdmit]);
@@ -100,17 +96,47 @@ Result<QueueToken> ViewOf(const RedisReply& reply, size_t first, UnixMs now_ms) 
   room.served_seq = n[kServedSeq];
   room.pre_queue_size = n[kPreQueueSize];
   room.active = n[kActive];
-  // What PresentQueueToken requires, checked rather than assumed of data from outside.
   const bool settings_valid =
       room.settings.admit_per_second >= kAdmitPerSecondMin &&
       room.settings.admit_per_second <= kAdmitPerSecondMax &&
       room.settings.max_active >= kMaxActiveMin && room.settings.max_active <= kMaxActiveMax &&
       room.settings.active_ttl_seconds >= kActiveTtlSecondsMin &&
       room.settings.active_ttl_seconds <= kActiveTtlSecondsMax && room.bucket.credit_units >= 0;
+  if (!settings_valid) return Corrupt("settings of a room");
+  return room;
+}
+
+// A token of `room` as its holder sees it at `now_ms`, its place checked against the room.
+Result<QueueToken> Present(const StoredQueueToken& t, const RoomSnapshot& room, UnixMs now_ms) {
   const bool place_valid = t.status != QueueTokenStatus::kWaiting ||
                            (t.seq == 0 ? room.pre_queue_size >= 1 : t.seq > room.served_seq);
-  if (!settings_valid || !place_valid) return Corrupt("state of room " + t.concert_id);
+  if (!place_valid) return Corrupt("state of room " + t.concert_id);
   return PresentQueueToken(t, room, now_ms);
+}
+
+QueueTokenStatus StatusOf(const std::string& status) {
+  return status == "W"   ? QueueTokenStatus::kWaiting
+         : status == "A" ? QueueTokenStatus::kActive
+                         : QueueTokenStatus::kExpired;
+}
+
+// The view of a token from the strings of a script, presented at `now_ms`.
+Result<QueueToken> ViewOf(const RedisReply& reply, size_t first, UnixMs now_ms) {
+  if (reply.type != RedisReply::Type::kArray || reply.elements.size() < first + kViewFields) {
+    return Corrupt("view of a token");
+  }
+  auto text = [&](int field) -> const std::string& { return reply.elements[first + field].text; };
+  StoredQueueToken t;
+  t.token = text(kToken);
+  t.concert_id = text(kConcert);
+  t.user_id = text(kUser);
+  t.status = StatusOf(text(kStatus));
+  if (!ParseI64(text(kSeq), &t.seq) || !ParseI64(text(kExpiresAt), &t.expires_at_ms)) {
+    return Corrupt("number in a token's view");
+  }
+  auto room = RoomOf(reply.elements, first + kEnabled);
+  if (!room.ok()) return room.error();
+  return Present(t, *room, now_ms);
 }
 
 std::string Str(std::int64_t v) { return std::to_string(v); }
@@ -120,43 +146,36 @@ bool IsScriptError(const RedisReply& reply, std::string_view code) {
   return reply.is_error() && reply.text.find(code) != std::string::npos;
 }
 
-Result<JoinOutcome> JoinOutcomeOf(const Result<RedisReply>& reply, const std::string& concert_id,
-                                  UnixMs now_ms) {
+// The entries of an answer to a batch of `count` calls (the joins' or the look-ups'), or why
+// there are none: then every call of the batch fails alike.
+Result<const std::vector<RedisReply>*> EntriesOf(const Result<RedisReply>& reply, size_t count) {
   if (!reply.ok()) return reply.error();
-  if (reply->is_error()) {
-    if (IsScriptError(reply.value(), "BO_OFF")) {
-      return MakeError(ErrorCode::kInvalidState, "the waiting room of concert " + concert_id +
-                                                     " is off; no queue token is needed");
-    }
-    if (IsScriptError(reply.value(), "BO_FULL")) {
-      return MakeError(ErrorCode::kUnavailable,
-                       "the waiting room of concert " + concert_id + " is full");
-    }
-    return Failed(reply.value());
+  if (reply->is_error()) return Failed(reply.value());
+  if (reply->type != RedisReply::Type::kArray || reply->elements.size() != count) {
+    return Corrupt("answer to a batch");
   }
-  auto view = ViewOf(reply.value(), 1, now_ms);
+  return &reply->elements;
+}
+
+// One token of a look-up: its view, or nullopt for nil.
+Result<std::optional<QueueToken>> FoundOf(const RedisReply& element, UnixMs now_ms) {
+  if (element.type == RedisReply::Type::kNil) return std::optional<QueueToken>();
+  auto view = ViewOf(element, 0, now_ms);
   if (!view.ok()) return view.error();
-  return JoinOutcome{std::move(*view), reply->elements[0].text == "1"};
+  return std::optional<QueueToken>(std::move(*view));
 }
 
 // The tokens of a look-up, in order: a view or nil each.
 Result<std::vector<std::optional<QueueToken>>> TokensOf(const Result<RedisReply>& reply,
                                                         size_t count, UnixMs now_ms) {
-  if (!reply.ok()) return reply.error();
-  if (reply->is_error()) return Failed(reply.value());
-  if (reply->type != RedisReply::Type::kArray || reply->elements.size() != count) {
-    return Corrupt("answer to a look-up of tokens");
-  }
+  auto entries = EntriesOf(reply, count);
+  if (!entries.ok()) return entries.error();
   std::vector<std::optional<QueueToken>> found;
   found.reserve(count);
-  for (const auto& element : reply->elements) {
-    if (element.type == RedisReply::Type::kNil) {
-      found.emplace_back();
-      continue;
-    }
-    auto view = ViewOf(element, 0, now_ms);
-    if (!view.ok()) return view.error();
-    found.emplace_back(std::move(*view));
+  for (const auto& element : **entries) {
+    auto one = FoundOf(element, now_ms);
+    if (!one.ok()) return one.error();
+    found.push_back(std::move(*one));
   }
   return found;
 }
@@ -207,8 +226,23 @@ RedisWaitingRoom::RedisWaitingRoom(std::unique_ptr<RedisClient> client, Random& 
       leave_(LeaveScript()),
       tick_(TickScript()),
       stats_(StatsScript()),
-      rooms_(RoomsScript()) {
+      rooms_(RoomsScript()),
+      joins_(options_.batches,
+             [this](std::vector<PendingJoin> joins, std::function<void()> finished) {
+               SendJoins(std::move(joins), std::move(finished));
+             }),
+      finds_(options_.batches,
+             [this](std::vector<PendingFind> finds, std::function<void()> finished) {
+               SendFinds(std::move(finds), std::move(finished));
+             }) {
   BO_ASSERT(options_.waiting_tokens_max > 0 && options_.rooms_max > 0);
+}
+
+RedisWaitingRoom::~RedisWaitingRoom() {
+  // The client answers what it holds; a batch that comes back meanwhile and finds more calls
+  // waiting answers them unsent rather than submitting to a client being closed.
+  closing_ = true;
+  client_.reset();
 }
 
 Result<RedisReply> RedisWaitingRoom::Run(const LuaScript& script, std::vector<std::string> args) {
@@ -258,32 +292,101 @@ Result<JoinOutcome> RedisWaitingRoom::Join(std::string_view concert_id, std::str
 
 void RedisWaitingRoom::JoinAsync(std::string concert_id, std::string user_id, UnixMs now_ms,
                                  WaitingRoomDone<JoinOutcome> done) {
-  SubmitJoin(std::move(concert_id), std::move(user_id), now_ms, kJoinAttemptsMax, std::move(done));
+  SubmitJoin(PendingJoin{std::move(concert_id), std::move(user_id), now_ms, kJoinAttemptsMax,
+                         std::move(done)});
 }
 
-void RedisWaitingRoom::SubmitJoin(std::string concert_id, std::string user_id, UnixMs now_ms,
-                                  int attempts_left, WaitingRoomDone<JoinOutcome> done) {
-  if (attempts_left == 0) {
-    return done(MakeError(ErrorCode::kInternal, "could not draw an unused queue token"));
+void RedisWaitingRoom::SubmitJoin(PendingJoin join) {
+  if (join.attempts_left == 0) {
+    return join.done(MakeError(ErrorCode::kInternal, "could not draw an unused queue token"));
+  }
+  if (!joins_.Add(std::move(join))) join.done(Busy());
+}
+
+void RedisWaitingRoom::SendJoins(std::vector<PendingJoin> joins, std::function<void()> finished) {
+  // The batch takes effect at the latest of its callers' times: each of them asked before it
+  // was sent, so that moment lies within every call.
+  UnixMs now_ms = 0;
+  for (const PendingJoin& j : joins) now_ms = std::max(now_ms, j.now_ms);
+  if (closing_.load()) {
+    for (PendingJoin& j : joins) j.done(Busy());
+    return finished();
   }
   std::vector<std::string> args;
-  args.reserve(6);
-  args.push_back(concert_id);
-  args.push_back(user_id);
+  args.reserve(3 + 3 * joins.size());
   args.push_back(Str(now_ms));
   args.push_back(Seed());
   args.push_back(Str(options_.waiting_tokens_max));
-  args.push_back(NewQueueTokenId(random_));
+  for (const PendingJoin& j : joins) {
+    args.push_back(j.concert_id);
+    args.push_back(j.user_id);
+    args.push_back(NewQueueTokenId(random_));
+  }
   client_->SubmitEval(
       join_, std::move(args),
-      [this, concert_id = std::move(concert_id), user_id = std::move(user_id), now_ms,
-       attempts_left, done = std::move(done)](Result<RedisReply> reply) mutable {
-        if (reply.ok() && IsScriptError(*reply, "BO_RETRY")) {  // the new token's id was taken
-          return SubmitJoin(std::move(concert_id), std::move(user_id), now_ms, attempts_left - 1,
-                            std::move(done));
-        }
-        done(JoinOutcomeOf(reply, concert_id, now_ms));
+      [this, joins = std::move(joins), now_ms, finished](Result<RedisReply> reply) mutable {
+        AnswerJoins(joins, reply, now_ms);
+        finished();
       });
+}
+
+void RedisWaitingRoom::AnswerJoins(std::vector<PendingJoin>& joins, const Result<RedisReply>& reply,
+                                   UnixMs now_ms) {
+  auto parts = EntriesOf(reply, 2);
+  const std::vector<RedisReply>* entries = nullptr;
+  const std::vector<RedisReply>* rooms = nullptr;
+  if (parts.ok()) {
+    entries = &(**parts)[0].elements;
+    rooms = &(**parts)[1].elements;
+    if (entries->size() != joins.size()) parts = Corrupt("answer to a batch of joins");
+  }
+  if (!parts.ok()) {
+    for (PendingJoin& j : joins) j.done(parts.error());
+    return;
+  }
+  // Each room's snapshot, read once for all its joins (nullopt until read).
+  std::vector<std::optional<Result<RoomSnapshot>>> snapshots(rooms->size());
+  for (size_t i = 0; i < joins.size(); ++i) {
+    PendingJoin& j = joins[i];
+    const RedisReply& e = (*entries)[i];
+    if (e.type != RedisReply::Type::kArray) {
+      if (e.text == "BO_OFF") {
+        j.done(MakeError(ErrorCode::kInvalidState, "the waiting room of concert " + j.concert_id +
+                                                       " is off; no queue token is needed"));
+      } else if (e.text == "BO_FULL") {
+        j.done(MakeError(ErrorCode::kUnavailable,
+                         "the waiting room of concert " + j.concert_id + " is full"));
+      } else if (e.text == "BO_RETRY") {  // the drawn token id was taken: draw another
+        --j.attempts_left;
+        SubmitJoin(std::move(j));
+      } else {
+        j.done(Corrupt("answer to a join: " + e.text));
+      }
+      continue;
+    }
+    j.done([&]() -> Result<JoinOutcome> {
+      const auto& f = e.elements;
+      std::int64_t room_index = 0, pre_queue_size = 0;
+      StoredQueueToken t;
+      if (f.size() != 7 || !ParseI64(f[3].text, &t.seq) || !ParseI64(f[4].text, &t.expires_at_ms) ||
+          !ParseI64(f[5].text, &pre_queue_size) || !ParseI64(f[6].text, &room_index) ||
+          room_index < 1 || static_cast<size_t>(room_index) > rooms->size()) {
+        return Corrupt("answer to a join");
+      }
+      auto& snapshot = snapshots[static_cast<size_t>(room_index - 1)];
+      if (!snapshot) snapshot = RoomOf((*rooms)[static_cast<size_t>(room_index - 1)].elements, 0);
+      if (!snapshot->ok()) return snapshot->error();
+      RoomSnapshot room = snapshot->value();
+      room.pre_queue_size = pre_queue_size;
+      t.token = f[1].text;
+      t.concert_id = j.concert_id;
+      t.user_id = j.user_id;
+      t.status = StatusOf(f[2].text);
+      auto view = Present(t, room, now_ms);
+      if (!view.ok()) return view.error();
+      return JoinOutcome{std::move(*view), f[0].text == "1"};
+    }());
+  }
 }
 
 Result<std::vector<std::optional<QueueToken>>> RedisWaitingRoom::FindMany(
@@ -302,17 +405,32 @@ Result<std::optional<QueueToken>> RedisWaitingRoom::Find(std::string_view token,
 
 void RedisWaitingRoom::FindAsync(std::string token, UnixMs now_ms,
                                  WaitingRoomDone<std::optional<QueueToken>> done) {
+  PendingFind find{std::move(token), now_ms, std::move(done)};
+  if (!finds_.Add(std::move(find))) find.done(Busy());
+}
+
+void RedisWaitingRoom::SendFinds(std::vector<PendingFind> finds, std::function<void()> finished) {
+  UnixMs now_ms = 0;  // the latest of the callers' times, as for joins
+  for (const PendingFind& f : finds) now_ms = std::max(now_ms, f.now_ms);
+  if (closing_.load()) {
+    for (PendingFind& f : finds) f.done(Busy());
+    return finished();
+  }
   std::vector<std::string> args;
-  args.reserve(3);
+  args.reserve(2 + finds.size());
   args.push_back(Str(now_ms));
   args.push_back(Seed());
-  args.push_back(std::move(token));
-  client_->SubmitEval(find_, std::move(args),
-                      [now_ms, done = std::move(done)](Result<RedisReply> reply) {
-                        auto found = TokensOf(reply, 1, now_ms);
-                        if (!found.ok()) return done(found.error());
-                        done(std::move(found->front()));
-                      });
+  for (const PendingFind& f : finds) args.push_back(f.token);
+  client_->SubmitEval(
+      find_, std::move(args),
+      [finds = std::move(finds), now_ms, finished](Result<RedisReply> reply) mutable {
+        auto entries = EntriesOf(reply, finds.size());
+        for (size_t i = 0; i < finds.size(); ++i) {
+          finds[i].done(entries.ok() ? FoundOf((**entries)[i], now_ms)
+                                     : Result<std::optional<QueueToken>>(entries.error()));
+        }
+        finished();
+      });
 }
 
 Result<GateVerdict> RedisWaitingRoom::Pass(std::string_view concert_id, std::string_view user_id,

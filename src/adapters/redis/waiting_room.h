@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "adapters/redis/call_batcher.h"
 #include "adapters/redis/client.h"
 #include "ports/random.h"
 #include "ports/waiting_room.h"
@@ -30,6 +31,9 @@ struct RedisWaitingRoomOptions {
   std::int64_t waiting_tokens_max = 1'000'000;  // per room: in line and in the pre-queue
   std::int64_t rooms_max = 10'000;
   RedisClientOptions client;
+  // Concurrent joins, and concurrent status reads, each go to Redis in batches of one script
+  // call (call_batcher.h).
+  BatchLimits batches;
 };
 
 class RedisWaitingRoom final : public WaitingRoom {
@@ -38,6 +42,8 @@ class RedisWaitingRoom final : public WaitingRoom {
   // kUnavailable if Redis does not answer. REQUIRES: `random` outlives the room.
   static Result<std::unique_ptr<RedisWaitingRoom>> Open(std::string_view url, Random& random,
                                                         RedisWaitingRoomOptions options = {});
+  // Answers every call in progress (kUnavailable if it was not sent yet).
+  ~RedisWaitingRoom() override;
 
   Result<WaitingRoomSettings> Configure(std::string_view concert_id, const WaitingRoomSettings& s,
                                         UnixMs now_ms) override;
@@ -68,11 +74,29 @@ class RedisWaitingRoom final : public WaitingRoom {
   RedisWaitingRoom(std::unique_ptr<RedisClient> client, Random& random,
                    RedisWaitingRoomOptions options);
 
+  struct PendingJoin {
+    std::string concert_id;
+    std::string user_id;
+    UnixMs now_ms = 0;
+    int attempts_left = 0;  // a drawn token id that is taken already is drawn again
+    WaitingRoomDone<JoinOutcome> done;
+  };
+  struct PendingFind {
+    std::string token;
+    UnixMs now_ms = 0;
+    WaitingRoomDone<std::optional<QueueToken>> done;
+  };
+
   // Runs `script`; a Redis error reply becomes kInternal unless the caller maps it first.
   Result<RedisReply> Run(const LuaScript& script, std::vector<std::string> args);
-  // One attempt at joining; a drawn token id that is taken already is drawn again.
-  void SubmitJoin(std::string concert_id, std::string user_id, UnixMs now_ms, int attempts_left,
-                  WaitingRoomDone<JoinOutcome> done);
+  // Queues one attempt at joining for the next batch.
+  void SubmitJoin(PendingJoin join);
+  // One script call for a batch of joins (of any rooms), then each join's answer.
+  void SendJoins(std::vector<PendingJoin> joins, std::function<void()> finished);
+  // Answers each join of a batch from the script's reply (a BO_RETRY is queued again).
+  void AnswerJoins(std::vector<PendingJoin>& joins, const Result<RedisReply>& reply, UnixMs now_ms);
+  // One script call for a batch of status reads, then each one's answer.
+  void SendFinds(std::vector<PendingFind> finds, std::function<void()> finished);
   // A seed for a script's shuffle: 1 .. 2^31 - 2.
   std::string Seed();
   // The settings of every room in Redis; nullopt if it cannot tell.
@@ -88,6 +112,10 @@ class RedisWaitingRoom final : public WaitingRoom {
   Random& random_;
   const RedisWaitingRoomOptions options_;
   const LuaScript configure_, join_, find_, pass_, end_, leave_, tick_, stats_, rooms_;
+  // Set by the destructor: batches are answered kUnavailable instead of being sent.
+  std::atomic<bool> closing_{false};
+  CallBatcher<PendingJoin> joins_;
+  CallBatcher<PendingFind> finds_;
 
   static constexpr int kRefreshEveryTicks = 50;
   std::atomic<std::int64_t> ticks_{0};

@@ -219,45 +219,69 @@ save_room(c, r)
 return 'OK'
 )lua";
 
+// Joins of any rooms, in order: ARGV = now, seed, waiting_max, then (concert, user, candidate
+// token id) per join. Every join of a batch takes effect at `now` (the latest of the callers'
+// clocks), so the rooms are expired and opened once; a join that fails answers its error code
+// in its own entry and the others go on. Returns {entries, rooms}: per join either 'BO_OFF',
+// 'BO_FULL', 'BO_RETRY' (the candidate id is taken) or {created, token, status, seq,
+// expires_at, pre-queue size, index of its room in rooms}; per room its snapshot (the fields of
+// view() after the token's, with 0 for the pre-queue size), taken after the last join: joining
+// changes nothing of it but the pre-queue size, which each entry carries.
 constexpr std::string_view kJoin = R"lua(
-local c, user, now, seed = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local waiting_max, candidate = tonumber(ARGV[5]), ARGV[6]
-local r = load_room(c)
-if not r or r.enabled ~= '1' then return redis.error_reply('BO_OFF') end
-expire_due(c, r, now)
-open_if_due(c, r, now, seed)
-local held = redis.call('HGET', k_holder(c), user)
-if held then
+local now, seed, waiting_max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local rooms, order, out = {}, {}, {}
+for i = 4, #ARGV, 3 do
+  local c, user, candidate = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local room = rooms[c]
+  if room == nil then
+    local r = load_room(c)
+    room = false
+    if r and r.enabled == '1' then
+      expire_due(c, r, now)
+      open_if_due(c, r, now, seed)
+      order[#order + 1] = c
+      room = {r = r, index = #order, pre = pre_size(c, r)}
+    end
+    rooms[c] = room
+  end
+  if not room then
+    out[#out + 1] = 'BO_OFF'
+  else
+    local r = room.r
+    local held = redis.call('HGET', k_holder(c), user)
+    if held then
+      local f = redis.call('HMGET', k_tok(held), 'status', 'seq', 'expires_at')
+      out[#out + 1] = {'0', held, f[1] or 'E', f[2] or '0', f[3] or '0', int(room.pre),
+                       int(room.index)}
+    -- The line holds exactly the places after served_seq up to last_seq.
+    elseif r.last_seq - r.served_seq + room.pre >= waiting_max then
+      out[#out + 1] = 'BO_FULL'
+    elseif redis.call('EXISTS', k_tok(candidate)) == 1 then
+      out[#out + 1] = 'BO_RETRY'
+    else
+      local seq = 0
+      if r.opened == '1' then
+        r.last_seq = r.last_seq + 1
+        seq = r.last_seq
+        redis.call('ZADD', k_line(c), int(seq), candidate)
+      else
+        room.pre = redis.call('RPUSH', k_pre(c), candidate)
+      end
+      redis.call('HSET', k_tok(candidate), 'concert', c, 'user', user, 'status', 'W', 'seq',
+                 int(seq), 'joined_at', int(now), 'expires_at', '0')
+      redis.call('HSET', k_holder(c), user, candidate)
+      out[#out + 1] = {'1', candidate, 'W', int(seq), '0', int(room.pre), int(room.index)}
+    end
+  end
+end
+local snapshots = {}
+for i, c in ipairs(order) do
+  local r = rooms[c].r
   save_room(c, r)
-  local v = view(c, r, held, token_fields(held))
-  table.insert(v, 1, '0')
-  return v
+  local v = view(c, r, '', {c, '', 'E', '0', '0'}, 0)
+  snapshots[i] = {unpack(v, 7)}
 end
--- The line holds exactly the places after served_seq up to last_seq.
-local pre = pre_size(c, r)
-if r.last_seq - r.served_seq + pre >= waiting_max then
-  save_room(c, r)
-  return redis.error_reply('BO_FULL')
-end
-if redis.call('EXISTS', k_tok(candidate)) == 1 then
-  save_room(c, r)
-  return redis.error_reply('BO_RETRY')
-end
-local seq = 0
-if r.opened == '1' then
-  r.last_seq = r.last_seq + 1
-  seq = r.last_seq
-  redis.call('ZADD', k_line(c), int(seq), candidate)
-else
-  pre = redis.call('RPUSH', k_pre(c), candidate)
-end
-redis.call('HSET', k_tok(candidate), 'concert', c, 'user', user, 'status', 'W', 'seq', int(seq),
-           'joined_at', int(now), 'expires_at', '0')
-redis.call('HSET', k_holder(c), user, candidate)
-save_room(c, r)
-local v = view(c, r, candidate, {c, user, 'W', int(seq), '0'}, pre)
-table.insert(v, 1, '1')
-return v
+return {out, snapshots}
 )lua";
 
 constexpr std::string_view kFind = R"lua(

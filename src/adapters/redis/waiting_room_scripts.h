@@ -28,8 +28,10 @@ namespace bo::redis {
 // ARGV: concert enabled(0|1) admit max_active ttl opens_at('' | ms) now seed rooms_max.
 // Returns OK; error BO_ROOMS_FULL.
 std::string ConfigureScript();
-// ARGV: concert user now seed waiting_max candidate_token.
-// Returns [created(0|1), view...]; errors BO_OFF, BO_FULL, BO_RETRY (candidate taken).
+// A batch of joins, all at `now`. ARGV: now seed waiting_max, then per join concert user
+// candidate_token. Returns [entries, rooms]: per join BO_OFF | BO_FULL | BO_RETRY (candidate
+// taken) or [created(0|1) token status seq expires_at pre_queue_size room_index(1-based)];
+// per room its 13 view fields (pre_queue_size 0; each entry has its own).
 std::string JoinScript();
 // ARGV: now seed token... Returns, per token, its view or nil.
 std::string FindScript();
