@@ -12,7 +12,10 @@
 #   bench/postgres.sh [BOXOFFICE_BINARY]     (default: build-bench/boxoffice; bench_store is
 #                                             taken from the same directory's bench/)
 #
-# Environment: PARTS ("store http"), ROUNDS (3), DURATION (10), CONNECTIONS (64),
+# Environment: PARTS ("store http"), ROUNDS (3), DURATION (10), CONNECTIONS (64), SCENARIOS
+# ("healthz flash-sale ga-sale"), ARGS_flash_sale ("--seats 100000 --seats-per-hold-max 1":
+# each hold picks a seat at random, so later holds find more seats taken; 409s count as
+# answered), ARGS_ga_sale ("--capacity 1000000 --quantity-max 1"),
 # STORE_FILTER (bench_store's --benchmark_filter, default: the holds), PG_BIN
 # (/usr/lib/postgresql/15/bin), SERVE_EXTRA (more `boxoffice serve` options, e.g.
 # "--db-writer-lanes 4").
@@ -38,7 +41,7 @@ fi
 [[ " $PARTS " == *" http "* ]] || exit 0
 echo "== http (bench/endpoints.sh)"
 SERVE_ARGS="--store $URL ${SERVE_EXTRA:-}" AUDIT_ARGS="--store $URL" \
-  SCENARIOS="healthz flash-sale ga-sale" \
-  ARGS_flash_sale="--seats 100000 --seats-per-hold-max 1" \
-  ARGS_ga_sale="--capacity 1000000 --quantity-max 1" \
+  SCENARIOS="${SCENARIOS:-healthz flash-sale ga-sale}" \
+  ARGS_flash_sale="${ARGS_flash_sale:---seats 100000 --seats-per-hold-max 1}" \
+  ARGS_ga_sale="${ARGS_ga_sale:---capacity 1000000 --quantity-max 1}" \
   "$ROOT/bench/endpoints.sh" "$BIN"
