@@ -50,6 +50,7 @@ struct BenchFlags {
   int capacity = 1000;
   int users = 1000;
   int seats_per_hold_max = 4;
+  bool distinct_seats = false;
   int quantity_max = 4;
   RoomSettings room{1000, 10'000, 600};  // queue, queue-status
   int timeout_seconds = 30;
@@ -132,6 +133,10 @@ void Configure(CLI::App& app, BenchFlags& f) {
       ->envname("BOXOFFICE_SEATS_PER_HOLD_MAX")
       ->check(CLI::Range(1, kSeatsPerHoldMax))
       ->capture_default_str();
+  app.add_flag("--distinct-seats", f.distinct_seats,
+               "flash-sale: each hold asks for seats no earlier hold asked for (in a shuffled "
+               "order) until all were asked for, then random ones")
+      ->envname("BOXOFFICE_DISTINCT_SEATS");
   app.add_option("--quantity-max", f.quantity_max, "ga-sale: a hold asks for 1 to this many units")
       ->envname("BOXOFFICE_QUANTITY_MAX")
       ->check(CLI::Range(1, kSeatsPerHoldMax))
@@ -204,6 +209,7 @@ ScenarioOptions MakeScenarioOptions(const BenchFlags& f, const std::string& secr
   o.seats = f.seats;
   o.capacity = f.capacity;
   o.seats_per_hold_max = f.seats_per_hold_max;
+  o.distinct_seats = f.distinct_seats;
   o.quantity_max = f.quantity_max;
   o.room = f.room;
   o.http = std::move(http);

@@ -32,8 +32,12 @@ struct ScenarioOptions {
   int seats = 0;               // flash-sale, pay: of the schedule; browse: of each schedule
   int capacity = 0;            // ga-sale: of the ticket type
   int seats_per_hold_max = 4;  // flash-sale, pay: a hold asks for 1 to this many seats
-  int quantity_max = 4;        // ga-sale: a hold asks for 1 to this many units
-  RoomSettings room;           // queue, queue-status: the concert's waiting room
+  // flash-sale: each hold asks for seats no earlier hold of the run asked for (the seats in a
+  // shuffled order) until every seat was asked for, then for random ones. Measures holds taken
+  // rather than buyers colliding on random seats.
+  bool distinct_seats = false;
+  int quantity_max = 4;  // ga-sale: a hold asks for 1 to this many units
+  RoomSettings room;     // queue, queue-status: the concert's waiting room
   std::shared_ptr<const HttpConnectionOptions> http;
   std::string admin_token;
   std::shared_ptr<const UserMinter> minter;  // users beyond `users`: users->size() and up

@@ -1,8 +1,14 @@
 // flash-sale: every connection races for the seats of one fresh schedule of --seats seats. Each
 // operation is one POST /v1/reservations for 1 to --seats-per-hold-max distinct random seats by
-// a random one of --users buyers; once the seats are gone every answer is 409. Afterwards the
+// a random one of --users buyers; once the seats are gone every answer is 409. With
+// --distinct-seats the seats are asked for in a shuffled order shared by every connection, so
+// no two holds ask for one seat until every seat was asked for. Afterwards the
 // seat map must agree with the 201 answers: no seat in two of them, each of their seats HELD,
 // no seat taken that no answer granted.
+#include <algorithm>
+#include <atomic>
+#include <numeric>
+
 #include "loadgen/scenario.h"
 #include "loadgen/setup.h"
 #include "ports/clock.h"
@@ -11,6 +17,12 @@ namespace bo::loadgen {
 namespace {
 
 namespace asio = boost::asio;
+
+// Every seat index once, shuffled, handed out front to back to the sessions of every thread.
+struct SeatOrder {
+  std::vector<int> indexes;
+  std::atomic<std::int64_t> next{0};
+};
 
 // What one connection saw; written by its session only.
 struct SeatSaleLog {
@@ -21,17 +33,18 @@ struct SeatSaleLog {
 
 class FlashSaleSession final : public HttpSession {
  public:
+  // `order`: the shared order of --distinct-seats, or nullptr for random seats.
   FlashSaleSession(asio::any_io_executor executor, const ScenarioOptions& options,
-                   const SeatCatalog& seats, SeatSaleLog& log)
+                   const SeatCatalog& seats, SeatOrder* order, SeatSaleLog& log)
       : HttpSession(std::move(executor), options.http),
         options_(options),
         seats_(seats),
+        order_(order),
         log_(log) {}
 
   asio::awaitable<Outcome> RunOnce(std::int64_t) override {
     int indexes[kSeatsPerHoldMax];
-    const int count =
-        DistinctRandom(random_, seats_.size(), Uniform(1, options_.seats_per_hold_max), indexes);
+    const int count = PickSeats(Uniform(1, options_.seats_per_hold_max), indexes);
     seats_.HoldBody(indexes, count, body_);
     HttpCall call;
     call.method = HttpMethod::kPost;
@@ -53,8 +66,23 @@ class FlashSaleSession final : public HttpSession {
   }
 
  private:
+  // Fills `out` with `wanted` distinct seat indexes (fewer if the schedule has fewer seats);
+  // returns how many.
+  int PickSeats(int wanted, int* out) {
+    if (order_ != nullptr) {
+      const std::int64_t first = order_->next.fetch_add(wanted);
+      const auto n = static_cast<std::int64_t>(order_->indexes.size());
+      if (first + wanted <= n) {
+        for (int i = 0; i < wanted; ++i) out[i] = order_->indexes[static_cast<size_t>(first + i)];
+        return wanted;
+      }
+    }
+    return DistinctRandom(random_, seats_.size(), wanted, out);
+  }
+
   const ScenarioOptions& options_;
   const SeatCatalog& seats_;
+  SeatOrder* order_;
   SeatSaleLog& log_;
 };
 
@@ -68,12 +96,19 @@ class FlashSaleScenario final : public Scenario {
         api, options_, "bench flash-sale " + options_.run_id, &concert_id_);
     if (!seats.ok()) co_return seats.error();
     seats_.emplace(std::move(*seats));
+    if (options_.distinct_seats) {
+      order_.indexes.resize(static_cast<size_t>(seats_->size()));
+      std::iota(order_.indexes.begin(), order_.indexes.end(), 0);
+      std::shuffle(order_.indexes.begin(), order_.indexes.end(),
+                   std::mt19937_64(std::random_device{}()));
+    }
     co_return Ok();
   }
 
   std::unique_ptr<LoadSession> NewSession(int connection_index, int,
                                           asio::any_io_executor executor) override {
     return std::make_unique<FlashSaleSession>(std::move(executor), options_, *seats_,
+                                              options_.distinct_seats ? &order_ : nullptr,
                                               logs_[static_cast<size_t>(connection_index)]);
   }
 
@@ -108,6 +143,7 @@ class FlashSaleScenario final : public Scenario {
   ScenarioOptions options_;
   std::string concert_id_;
   std::optional<SeatCatalog> seats_;
+  SeatOrder order_;                // --distinct-seats only
   std::vector<SeatSaleLog> logs_;  // one per connection
   std::int64_t holds_ = 0;
   std::int64_t seats_held_ = 0;

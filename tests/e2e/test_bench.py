@@ -158,6 +158,15 @@ class BenchTest(ServerTestCase):
         self.assertEqual(report["requests"] + report["errors"] + report["unsent"], 200)
         self.assertIs(report["invariantsOk"], True, report["invariants"])
 
+    def test_distinct_seats_never_ask_for_one_seat_twice(self):
+        # 200 single-seat holds over 1,000 seats: picked at random, two would almost surely
+        # collide (a 409); in the shared shuffled order every one is taken.
+        report = self.bench_json("flash-sale", "--seats", "1000", "--seats-per-hold-max", "1",
+                                 "--distinct-seats", "--rate", "100", "--duration", "2")
+        self.assertGreater(report["requests"], 150)
+        self.assertEqual(report["statuses"], {"201": report["requests"]})
+        self.assertIs(report["invariantsOk"], True, report["invariants"])
+
     def test_reruns_use_fresh_users(self):
         first = self.bench_json("pay", "--seats", "100", "--users", "5")
         second = self.bench_json("pay", "--seats", "100", "--users", "5")
