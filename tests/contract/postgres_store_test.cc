@@ -22,6 +22,7 @@
 #include "app/idempotency.h"
 #include "app/reservations.h"
 #include "app/submit.h"
+#include "fakes/hold_tally.h"
 #include "fakes/postgres_database_test.h"
 
 namespace bo {
@@ -211,30 +212,17 @@ TEST_F(PostgresStoreTest, BatchedMultiSeatHoldsStayAllOrNothing) {
     const Schedule schedule = MakeSchedule(40, 0);
     const auto seat_ids = SeatIds(schedule);
     constexpr int kJobs = 400;
-    std::mutex mu;
-    std::vector<Reservation> won;
-    std::atomic<int> refused{0}, answered{0};
+    testing::HoldTally tally;
     std::mt19937 rng(7);
     const StoreStats before = store->Stats();
     for (int i = 0; i < kJobs; ++i) {
       const size_t first = rng() % 38, n = 1 + rng() % 3;
       ReserveSeatsCommand cmd{"usr_" + std::to_string(i % 9), schedule.id, {}};
       for (size_t k = first; k < first + n; ++k) cmd.seat_ids.push_back(seat_ids[k]);
-      SubmitUseCase<Reservation>(
-          *store, [&, cmd](WriteTx& tx) { return ReserveSeats(tx, svc_, cmd); },
-          [&](Result<Reservation> r) {
-            if (r.ok()) {
-              std::lock_guard lock(mu);
-              won.push_back(r.value());
-            } else {
-              EXPECT_EQ(r.error().code, ErrorCode::kSeatUnavailable) << r.error().detail;
-              ++refused;
-            }
-            ++answered;
-          },
-          schedule.id);
+      tally.Submit(*store, svc_, cmd);
     }
-    while (answered.load() < kJobs) std::this_thread::yield();
+    tally.WaitForAnswers(kJobs);
+    const std::vector<Reservation> won = tally.won();
     const StoreStats after = store->Stats();
 
     std::set<std::string> held;
@@ -244,7 +232,7 @@ TEST_F(PostgresStoreTest, BatchedMultiSeatHoldsStayAllOrNothing) {
       ASSERT_TRUE(stored.has_value());
       EXPECT_EQ(stored->seat_ids, r.seat_ids);
     }
-    EXPECT_EQ(static_cast<int>(won.size()) + refused.load(), kJobs);
+    EXPECT_EQ(static_cast<int>(won.size()) + tally.refused(), kJobs);
     for (const auto& seat : store->Read()->ListSeats(schedule.id)) {
       EXPECT_EQ(seat.status == SeatStatus::kHeld, held.count(seat.id) == 1) << seat.id;
     }
@@ -268,27 +256,16 @@ TEST_F(PostgresStoreTest, HoldsThatFindTheirSeatTakenDoNotRunTheBatchAgain) {
   const Schedule schedule = MakeSchedule(20, 0);
   const auto seat_ids = SeatIds(schedule);
   constexpr int kJobs = 200;
-  std::atomic<int> won{0}, refused{0}, answered{0};
+  testing::HoldTally tally;
   for (int i = 0; i < kJobs; ++i) {
-    const ReserveSeatsCommand cmd{"usr_" + std::to_string(i),
-                                  schedule.id,
-                                  {seat_ids[static_cast<size_t>(i) % seat_ids.size()]}};
-    SubmitUseCase<Reservation>(
-        *store, [&, cmd](WriteTx& tx) { return ReserveSeats(tx, svc_, cmd); },
-        [&](Result<Reservation> r) {
-          if (r.ok()) {
-            ++won;
-          } else {
-            EXPECT_EQ(r.error().code, ErrorCode::kSeatUnavailable) << r.error().detail;
-            ++refused;
-          }
-          ++answered;
-        },
-        schedule.id);
+    tally.Submit(*store, svc_,
+                 ReserveSeatsCommand{"usr_" + std::to_string(i),
+                                     schedule.id,
+                                     {seat_ids[static_cast<size_t>(i) % seat_ids.size()]}});
   }
-  while (answered.load() < kJobs) std::this_thread::yield();
-  EXPECT_EQ(won.load(), 20);
-  EXPECT_EQ(refused.load(), kJobs - 20);
+  tally.WaitForAnswers(kJobs);
+  EXPECT_EQ(tally.won().size(), 20u);
+  EXPECT_EQ(tally.refused(), kJobs - 20);
   const StoreStats stats = store->Stats();
   EXPECT_EQ(stats.batches_run_singly, 0u);
   EXPECT_LT(stats.transactions_committed, stats.jobs_run);

@@ -16,6 +16,7 @@
 #include "app/payments.h"
 #include "app/reservations.h"
 #include "app/submit.h"
+#include "fakes/hold_tally.h"
 #include "fakes/store_under_test.h"
 
 namespace bo {
@@ -74,9 +75,7 @@ TEST_P(StoreContractTest, ConcurrentOverlappingHoldsNeverShareASeat) {
   const Schedule schedule = MakeSchedule(20, 0);
   const auto seat_ids = SeatIds(schedule);
   constexpr int kThreads = 8, kPerThread = 150;
-  std::mutex mu;
-  std::vector<Reservation> won;
-  std::atomic<int> refused{0}, answered{0};
+  testing::HoldTally tally;
   std::latch start(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -88,32 +87,21 @@ TEST_P(StoreContractTest, ConcurrentOverlappingHoldsNeverShareASeat) {
         ReserveSeatsCommand cmd{"usr_" + std::to_string(t), schedule.id, {}};
         for (size_t k = first; k < std::min(first + n, seat_ids.size()); ++k)
           cmd.seat_ids.push_back(seat_ids[k]);
-        SubmitUseCase<Reservation>(
-            store(), [&, cmd](WriteTx& tx) { return ReserveSeats(tx, svc_, cmd); },
-            [&](Result<Reservation> r) {
-              if (r.ok()) {
-                std::lock_guard lock(mu);
-                won.push_back(r.value());
-              } else {
-                EXPECT_EQ(r.error().code, ErrorCode::kSeatUnavailable) << r.error().detail;
-                ++refused;
-              }
-              ++answered;
-            },
-            // Routed by schedule, as the API routes holds (lanes racing on one schedule's rows
-            // are the PostgreSQL-only test's subject).
-            schedule.id);
+        // Routed by schedule (lanes racing on one schedule's rows are the PostgreSQL-only
+        // test's subject).
+        tally.Submit(store(), svc_, cmd);
       }
     });
   }
   for (auto& t : threads) t.join();
-  while (answered.load() < kThreads * kPerThread) std::this_thread::yield();
+  tally.WaitForAnswers(kThreads * kPerThread);
+  const std::vector<Reservation> won = tally.won();
 
   std::set<std::string> held;
   for (const auto& r : won) {
     for (const auto& id : r.seat_ids) EXPECT_TRUE(held.insert(id).second) << id << " held twice";
   }
-  EXPECT_EQ(static_cast<int>(won.size()) + refused.load(), kThreads * kPerThread);
+  EXPECT_EQ(static_cast<int>(won.size()) + tally.refused(), kThreads * kPerThread);
   const auto after = store().Read()->FindSchedule(schedule.id);
   EXPECT_EQ(after->seats_available, 20 - static_cast<int>(held.size()));
   for (const auto& seat : store().Read()->ListSeats(schedule.id)) {
