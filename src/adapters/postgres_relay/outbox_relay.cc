@@ -232,9 +232,13 @@ void OutboxRelay::Stream() {
     auto fan_out = buffer_.ToFanOut(static_cast<std::size_t>(options_.fan_out_events_max));
     const bool fan_out_full =
         fan_out.size() == static_cast<std::size_t>(options_.fan_out_events_max);
-    if (!fan_out.empty() && !SomeEndpointWants(fan_out)) {
-      buffer_.FannedOut(fan_out.back().position);
-      fan_out.clear();
+    std::vector<WebhookEndpoint> endpoints;
+    if (!fan_out.empty()) {
+      endpoints = EnabledEndpoints();
+      if (!SomeWants(endpoints, fan_out)) {
+        buffer_.FannedOut(fan_out.back().position);
+        fan_out.clear();
+      }
     }
     passed.clear();
     pg::Lsn confirm = 0;
@@ -243,7 +247,7 @@ void OutboxRelay::Stream() {
       last_prune_ms_ = clock_.NowMs();
     }
     if (!fan_out.empty() || !passed.empty()) {
-      Commit(fan_out, passed, clock_.NowMs());
+      Commit(fan_out, endpoints, passed, clock_.NowMs());
       if (!fan_out.empty()) {
         buffer_.FannedOut(fan_out.back().position);
         if (on_fanned_out_) on_fanned_out_();
@@ -278,12 +282,19 @@ void OutboxRelay::Stream() {
   }
 }
 
-bool OutboxRelay::SomeEndpointWants(const std::vector<BufferedEvent>& events) {
+std::vector<WebhookEndpoint> OutboxRelay::EnabledEndpoints() {
   const pg::Reply r = conn_->Exec("SELECT " BO_ENDPOINT_COLUMNS
-                                  " FROM webhook_endpoints WHERE disabled_at_ms IS NULL");
+                                  " FROM webhook_endpoints WHERE disabled_at_ms IS NULL"
+                                  " ORDER BY id");
   r.Check("reading webhook endpoints");
-  for (int i = 0; i < r.rows(); ++i) {
-    const WebhookEndpoint endpoint = EndpointFrom(pg::Row(r, i));
+  std::vector<WebhookEndpoint> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(EndpointFrom(pg::Row(r, i)));
+  return out;
+}
+
+bool OutboxRelay::SomeWants(const std::vector<WebhookEndpoint>& endpoints,
+                            const std::vector<BufferedEvent>& events) {
+  for (const auto& endpoint : endpoints) {
     for (const auto& e : events) {
       if (endpoint.Wants(e.event.event.type)) return true;
     }
@@ -292,6 +303,7 @@ bool OutboxRelay::SomeEndpointWants(const std::vector<BufferedEvent>& events) {
 }
 
 void OutboxRelay::Commit(const std::vector<BufferedEvent>& fan_out,
+                         const std::vector<WebhookEndpoint>& targets,
                          const std::vector<BufferedEvent>& passed, UnixMs now_ms) {
   pg::Connection& c = *conn_;
   c.Exec("BEGIN").Check("BEGIN");
@@ -301,14 +313,6 @@ void OutboxRelay::Commit(const std::vector<BufferedEvent>& fan_out,
           "SELECT fanned_out_lsn FROM relay_state WHERE slot_name = $1 FOR UPDATE", {slot_});
       state.Check("reading the fan-out position");
       const auto fanned_lsn = static_cast<pg::Lsn>(state.Int64(0, 0));
-      const pg::Reply endpoints = c.Exec("SELECT " BO_ENDPOINT_COLUMNS
-                                         " FROM webhook_endpoints WHERE disabled_at_ms IS NULL"
-                                         " ORDER BY id");
-      endpoints.Check("reading webhook endpoints");
-      std::vector<WebhookEndpoint> targets;
-      for (int i = 0; i < endpoints.rows(); ++i) {
-        targets.push_back(EndpointFrom(pg::Row(endpoints, i)));
-      }
       std::vector<const BufferedEvent*> events;  // wanted by some endpoint
       std::vector<std::pair<const BufferedEvent*, const WebhookEndpoint*>> deliveries;
       for (const auto& e : fan_out) {

@@ -87,13 +87,17 @@ class OutboxRelay {
   bool Acquire();
   // Streams until stopped or something fails (throws).
   void Stream();
-  // Fans out `fan_out`, prunes `passed`, in one transaction.
-  void Commit(const std::vector<BufferedEvent>& fan_out, const std::vector<BufferedEvent>& passed,
+  // Fans out `fan_out` to `targets` (EnabledEndpoints, read after fan_out was streamed) and
+  // prunes `passed`, in one transaction.
+  void Commit(const std::vector<BufferedEvent>& fan_out,
+              const std::vector<WebhookEndpoint>& targets, const std::vector<BufferedEvent>& passed,
               UnixMs now_ms);
   void SendStatus();
-  // Whether an enabled endpoint wants some of `events`, read now: after the events were
-  // streamed, so an endpoint created before one of them committed is seen.
-  bool SomeEndpointWants(const std::vector<BufferedEvent>& events);
+  // The enabled endpoints in id order, read now. Read after the events they are matched
+  // against were streamed, so that an endpoint created before one of them committed is seen.
+  std::vector<WebhookEndpoint> EnabledEndpoints();
+  static bool SomeWants(const std::vector<WebhookEndpoint>& endpoints,
+                        const std::vector<BufferedEvent>& events);
   void Deactivate();
   // Waits until the stream has data (if `for_stream`), a wake-up, the stop, or `ms` passed.
   void Wait(bool for_stream, int ms);
