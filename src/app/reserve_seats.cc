@@ -30,8 +30,11 @@ Result<Reservation> ReserveSeats(WriteTx& tx, Services& svc, const ReserveSeatsC
         return MakeError(ErrorCode::kNotFound,
                          "seat " + seat_id + " is not a seat of schedule " + cmd.schedule_id);
       }
-      return MakeError(ErrorCode::kSeatUnavailable,
-                       "seat " + seat_id + " is " + std::string(SeatStatusName(seat->status)));
+      // Still AVAILABLE here: another transaction is taking or releasing it at this moment.
+      const std::string state = seat->status == SeatStatus::kAvailable
+                                    ? "being taken by another hold"
+                                    : std::string(SeatStatusName(seat->status));
+      return MakeError(ErrorCode::kSeatUnavailable, "seat " + seat_id + " is " + state);
     }
     r.amount += *price;
   }

@@ -111,12 +111,16 @@ class WriteTx : public StoreReader {
   // AVAILABLE -> HELD by `reservation_id`, only if the seat belongs to `schedule_id` and is
   // AVAILABLE. Returns the seat's price if it changed, nullopt otherwise. Keeps the schedule's
   // seats_available in step (as does ReleaseSeats) by the time the transaction ends: a
-  // store may apply the count once for many holds.
+  // store may apply the count once for many holds. A store whose writers run side by side
+  // never waits for another transaction that is changing the seat at that moment: it returns
+  // nullopt, as it would once the other committed.
   virtual std::optional<Money> HoldSeat(std::string_view seat_id, std::string_view schedule_id,
                                         std::string_view reservation_id) = 0;
-  // HELD -> AVAILABLE for every seat held by `reservation_id`. Returns how many changed.
+  // HELD -> AVAILABLE for every seat held by `reservation_id` among those the reservation
+  // lists (InsertReservation). Returns how many changed.
   virtual int ReleaseSeats(std::string_view reservation_id, std::string_view schedule_id) = 0;
-  // HELD -> SOLD for every seat held by `reservation_id`. Returns how many changed.
+  // HELD -> SOLD for every seat held by `reservation_id` among those the reservation lists.
+  // Returns how many changed.
   virtual int SellSeats(std::string_view reservation_id) = 0;
   // taken += n, only if taken + n <= capacity. Returns whether it changed.
   virtual bool TakeUnits(std::string_view ticket_type_id, int n) = 0;

@@ -87,8 +87,6 @@ TEST_P(StoreContractTest, ConcurrentOverlappingHoldsNeverShareASeat) {
         ReserveSeatsCommand cmd{"usr_" + std::to_string(t), schedule.id, {}};
         for (size_t k = first; k < std::min(first + n, seat_ids.size()); ++k)
           cmd.seat_ids.push_back(seat_ids[k]);
-        // Routed by schedule (lanes racing on one schedule's rows are the PostgreSQL-only
-        // test's subject).
         tally.Submit(store(), svc_, cmd);
       }
     });

@@ -17,7 +17,7 @@ namespace bo::testing {
 
 class HoldTally {
  public:
-  // Submits `cmd` as one write job routed by its schedule, as the API routes holds.
+  // Submits `cmd` as one write job for any writer lane, as the API routes seat holds.
   // REQUIRES: `store` and `svc` outlive the answer.
   void Submit(Store& store, Services& svc, const ReserveSeatsCommand& cmd) {
     SubmitUseCase<Reservation>(
@@ -31,8 +31,7 @@ class HoldTally {
             ++refused_;
           }
           ++answered_;
-        },
-        cmd.schedule_id);
+        });
   }
 
   // Returns once `n` holds have been answered.

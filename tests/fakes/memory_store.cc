@@ -281,7 +281,7 @@ class MemoryTx final : public WriteTx {
     Lock lock(mu_);
     int released = 0;
     for (auto& [id, row] : s_.seats) {
-      if (row.reservation_id == reservation_id && row.seat.status == SeatStatus::kHeld) {
+      if (HeldAndListedBy(row, reservation_id)) {
         row.seat.status = SeatStatus::kAvailable;
         row.reservation_id.clear();
         ++released;
@@ -298,7 +298,7 @@ class MemoryTx final : public WriteTx {
     Lock lock(mu_);
     int sold = 0;
     for (auto& [id, row] : s_.seats) {
-      if (row.reservation_id == reservation_id && row.seat.status == SeatStatus::kHeld) {
+      if (HeldAndListedBy(row, reservation_id)) {
         row.seat.status = SeatStatus::kSold;
         ++sold;
       }
@@ -431,6 +431,14 @@ class MemoryTx final : public WriteTx {
       if (t.schedule_id == s.id) s.ticket_types.push_back(t);
     }
     return s;
+  }
+
+  // Whether `reservation_id` holds the seat and lists it (its reservation_seats rows).
+  bool HeldAndListedBy(const MemoryStore::SeatRow& row, std::string_view reservation_id) const {
+    if (row.reservation_id != reservation_id || row.seat.status != SeatStatus::kHeld) return false;
+    const Reservation* r = Find(s_.reservations, reservation_id);
+    return r != nullptr &&
+           std::find(r->seat_ids.begin(), r->seat_ids.end(), row.seat.id) != r->seat_ids.end();
   }
 
   // The adapter reads the seat list of seated reservations only.

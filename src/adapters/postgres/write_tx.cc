@@ -1,5 +1,7 @@
 #include "adapters/postgres/write_tx.h"
 
+#include <algorithm>
+
 #include "adapters/rows.h"
 #include "common/assert.h"
 
@@ -35,27 +37,42 @@ constexpr Statement kInsertSeat{
     "w_insert_seat",
     "INSERT INTO seats(id, schedule_id, section, row_label, number, grade, price, status)"
     " VALUES ($1, $2, $3, $4, $5::int, $6, $7::bigint, 'AVAILABLE')"};
+// A hold never waits for another transaction: a seat that one has locked (an open hold,
+// sale or release of it on another writer lane or instance) is skipped as not available, as if
+// the other had already committed. So holds on different lanes cannot deadlock over seats.
+//
 // A seat wanted by several holds of the set is joined to several of its rows, and PostgreSQL
 // updates a row once per statement: one of them gets it and a RETURNING row, the others none.
 constexpr SetForm kHoldSeats{
     {"w_hold_seat_set",
-     "UPDATE seats AS s SET status = 'HELD', reservation_id = u.reservation_id"
-     " FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY"
-     "   AS u(seat_id, schedule_id, reservation_id, ord)"
-     " WHERE s.id = u.seat_id AND s.schedule_id = u.schedule_id AND s.status = 'AVAILABLE'"
-     " RETURNING u.ord, s.price"},
+     "UPDATE seats AS s SET status = 'HELD', reservation_id = w.reservation_id"
+     " FROM (SELECT u.ord, u.reservation_id, t.id"
+     "   FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY"
+     "     AS u(seat_id, schedule_id, reservation_id, ord)"
+     "   JOIN seats AS t ON t.id = u.seat_id AND t.schedule_id = u.schedule_id"
+     "     AND t.status = 'AVAILABLE'"
+     "   FOR UPDATE OF t SKIP LOCKED) AS w"
+     " WHERE s.id = w.id AND s.status = 'AVAILABLE'"
+     " RETURNING w.ord, s.price"},
     SetReply::kRowsByOrdinal};
 // A hold leaves the schedule's seats_available to kCountSeats (see SeatCounts).
-constexpr Statement kHoldSeat{
-    "w_hold_seat",
-    "UPDATE seats SET status = 'HELD', reservation_id = $3"
-    " WHERE id = $1 AND schedule_id = $2 AND status = 'AVAILABLE' RETURNING price",
-    &kHoldSeats};
+constexpr Statement kHoldSeat{"w_hold_seat",
+                              "UPDATE seats SET status = 'HELD', reservation_id = $3"
+                              " WHERE id = (SELECT id FROM seats WHERE id = $1 AND schedule_id = $2"
+                              "   AND status = 'AVAILABLE' FOR UPDATE SKIP LOCKED)"
+                              " AND status = 'AVAILABLE' RETURNING price",
+                              &kHoldSeats};
+// The seats a reservation holds are found through its reservation_seats rows: seats have no
+// index by reservation (see migration 0004).
+#define BO_SEATS_LISTED_BY_RESERVATION_1                                    \
+  "id IN (SELECT seat_id FROM reservation_seats WHERE reservation_id = $1)" \
+  " AND reservation_id = $1"
 // Releases are not the hot path: the seats and their schedule's count change in one statement.
 constexpr Statement kReleaseSeats{
     "w_release_seats",
     "WITH released AS (UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL"
-    "   WHERE reservation_id = $1 AND status = 'HELD' RETURNING 1),"
+    "   WHERE " BO_SEATS_LISTED_BY_RESERVATION_1
+    " AND status = 'HELD' RETURNING 1),"
     " counted AS (UPDATE schedules"
     "   SET seats_available = seats_available + (SELECT count(*) FROM released)"
     "   WHERE id = $2 AND EXISTS (SELECT 1 FROM released) RETURNING 1)"
@@ -65,8 +82,9 @@ constexpr Statement kCountSeats{
     "w_count_seats",
     "UPDATE schedules SET seats_available = seats_available + $2::int WHERE id = $1"};
 constexpr Statement kSellSeats{
-    "w_sell_seats",
-    "UPDATE seats SET status = 'SOLD' WHERE reservation_id = $1 AND status = 'HELD'"};
+    "w_sell_seats", "UPDATE seats SET status = 'SOLD' WHERE " BO_SEATS_LISTED_BY_RESERVATION_1
+                    " AND status = 'HELD'"};
+#undef BO_SEATS_LISTED_BY_RESERVATION_1
 constexpr Statement kTakeUnits{"w_take_units",
                                "UPDATE ticket_types SET taken = taken + $2::int WHERE id = $1 AND "
                                "taken + $2::int <= capacity"};
@@ -178,6 +196,9 @@ void SeatCounts::Merge(const SeatCounts& other) {
 }
 
 void SeatCounts::QueueOn(pg::Connection& conn) {
+  // In one order everywhere: two lanes counting on the same two schedules lock their rows
+  // alike and cannot deadlock.
+  std::sort(changes_.begin(), changes_.end());
   for (const auto& [id, change] : changes_) {
     if (change != 0) conn.Queue(kCountSeats, {id, change});
   }

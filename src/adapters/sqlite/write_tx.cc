@@ -2,6 +2,12 @@
 
 #include "common/assert.h"
 
+// The seats a reservation lists (reservation_seats) that it holds, as every store reads
+// "the seats of a reservation" (see WriteTx::SellSeats).
+#define BO_SEATS_LISTED_BY_RESERVATION_1                                    \
+  "id IN (SELECT seat_id FROM reservation_seats WHERE reservation_id = ?1)" \
+  " AND reservation_id = ?1"
+
 namespace bo::sqlite {
 
 bool SqliteWriteTx::InsertUser(const User& u) {
@@ -70,7 +76,7 @@ int SqliteWriteTx::ReleaseSeats(std::string_view reservation_id, std::string_vie
   {
     auto q = db_.Prepare(
         "UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL"
-        " WHERE reservation_id = ?1 AND status = 'HELD'");
+        " WHERE " BO_SEATS_LISTED_BY_RESERVATION_1 " AND status = 'HELD'");
     q.Bind(1, reservation_id);
     released = q.Exec();
   }
@@ -81,8 +87,8 @@ int SqliteWriteTx::ReleaseSeats(std::string_view reservation_id, std::string_vie
 }
 
 int SqliteWriteTx::SellSeats(std::string_view reservation_id) {
-  auto q =
-      db_.Prepare("UPDATE seats SET status = 'SOLD' WHERE reservation_id = ?1 AND status = 'HELD'");
+  auto q = db_.Prepare("UPDATE seats SET status = 'SOLD' WHERE " BO_SEATS_LISTED_BY_RESERVATION_1
+                       " AND status = 'HELD'");
   q.Bind(1, reservation_id);
   return q.Exec();
 }
