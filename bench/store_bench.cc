@@ -1,5 +1,5 @@
 // Hold and pay use cases on a real store, through SubmitUseCase as the HTTP layer runs them
-// (holds routed to a writer by their schedule, as the API routes them):
+// (holds routed to a writer lane as the API routes them, LaneKeyOf):
 //  - SQLite (WAL file in a temporary directory), by default;
 //  - PostgreSQL when BOXOFFICE_BENCH_POSTGRES names a database (postgres://…, e.g. the one
 //    bench/postgres.sh starts). There every benchmark runs twice, argument `interleave` 1 and 0:
@@ -246,12 +246,13 @@ void RunWindowed(benchmark::State& state, std::int64_t window, SubmitFn submit) 
 void SubmitHoldSeat(Store& store, const Seat& seat,
                     std::function<void(Result<Reservation>)> reply) {
   ReserveSeatsCommand cmd{kUserId, seat.schedule_id, {seat.seat_id}};
+  std::string lane_key = LaneKeyOf(cmd);
   SubmitUseCase<Reservation>(
       store,
       [&svc = Env::Get().svc(), cmd = std::move(cmd)](WriteTx& tx) {
         return ReserveSeats(tx, svc, cmd);
       },
-      std::move(reply), seat.schedule_id);
+      std::move(reply), std::move(lane_key));
 }
 
 void HoldSeats(benchmark::State& state, std::int64_t window) {
@@ -276,7 +277,7 @@ void BM_HoldGa(benchmark::State& state) {
   RunWindowed(state, state.range(0), [&env, &store, &cmd](std::int64_t, InFlight& in_flight) {
     SubmitUseCase<Reservation>(
         store, [&svc = env.svc(), cmd](WriteTx& tx) { return ReserveTickets(tx, svc, cmd); },
-        [&in_flight](Result<Reservation> r) { in_flight.Done(r.ok()); }, cmd.schedule_id);
+        [&in_flight](Result<Reservation> r) { in_flight.Done(r.ok()); }, LaneKeyOf(cmd));
   });
 }
 

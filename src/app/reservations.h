@@ -35,6 +35,14 @@ struct ReserveTicketsCommand {
 // ticket type not of it; kSoldOut when fewer units are left.
 Result<Reservation> ReserveTickets(WriteTx& tx, Services& svc, const ReserveTicketsCommand& cmd);
 
+// The writer lane of a hold (WriteJob::lane_key). General-admission holds of one schedule
+// update its ticket types' rows: they share the schedule's lane, where they coalesce instead
+// of queueing on each other's row locks. A seat hold waits for no other hold until its commit
+// (a store with several writers skips a seat another transaction has locked; see
+// WriteTx::HoldSeat), so it takes any lane, and a busy sale keeps every lane at work.
+inline std::string LaneKeyOf(const ReserveSeatsCommand&) { return {}; }
+inline std::string LaneKeyOf(const ReserveTicketsCommand& cmd) { return cmd.schedule_id; }
+
 // HELD -> CANCELLED for the caller's reservation, releasing its inventory and recording
 // reservation.cancelled. kNotFound if it is not the caller's; kInvalidState unless HELD and
 // unexpired.

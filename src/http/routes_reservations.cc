@@ -38,14 +38,7 @@ void CreateRoute(Api& api, std::shared_ptr<Call> call) {
 
 void Reserve(Api& api, std::shared_ptr<Call> call, ReserveCommand cmd) {
   const std::string& user_id = call->caller().user_id;
-  // General-admission holds of one schedule share its ticket types' rows: one writer lane takes
-  // them all, so that they coalesce instead of waiting for each other's row locks. A seat hold
-  // waits for no other hold (a seat another transaction has locked is skipped) until its
-  // commit, which writes the schedule's count once per transaction: any lane takes seat holds,
-  // so a busy sale keeps every lane at work.
-  std::string lane_key = std::holds_alternative<ReserveTicketsCommand>(cmd)
-                             ? std::get<ReserveTicketsCommand>(cmd).schedule_id
-                             : std::string();
+  std::string lane_key = std::visit([](const auto& c) { return LaneKeyOf(c); }, cmd);
   std::function<Result<Reservation>(WriteTx&)> use_case;
   if (auto* seats = std::get_if<ReserveSeatsCommand>(&cmd)) {
     seats->user_id = user_id;

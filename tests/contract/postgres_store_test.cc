@@ -394,7 +394,7 @@ TEST_F(PostgresStoreTest, ABatchOfHoldsOnFewSeatsHasOneWinnerPerSeat) {
           }
           ++answered;
         },
-        schedule.id);
+        LaneKeyOf(cmd));
   }
   // Every hold is queued behind the busy lane before it is let go.
   while (store->Stats().queue_jobs < static_cast<size_t>(kJobs)) std::this_thread::yield();

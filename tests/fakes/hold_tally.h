@@ -31,7 +31,8 @@ class HoldTally {
             ++refused_;
           }
           ++answered_;
-        });
+        },
+        LaneKeyOf(cmd));
   }
 
   // Returns once `n` holds have been answered.

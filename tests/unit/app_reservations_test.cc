@@ -366,5 +366,12 @@ TEST_F(ReservationsTest, ListsReservationsNewestFirstByPages) {
   EXPECT_EQ(second.next_cursor, "");
 }
 
+// General-admission holds of a schedule share its writer lane; seat holds take any.
+TEST(HoldLanes, GeneralAdmissionSharesItsSchedulesLaneAndSeatsTakeAny) {
+  EXPECT_EQ(LaneKeyOf(ReserveTicketsCommand{"usr_1", "sch_1", "tt_1", 2}), "sch_1");
+  EXPECT_EQ(LaneKeyOf(ReserveTicketsCommand{"usr_2", "sch_1", "tt_2", 1}), "sch_1");
+  EXPECT_EQ(LaneKeyOf(ReserveSeatsCommand{"usr_1", "sch_1", {"seat_1"}}), "");
+}
+
 }  // namespace
 }  // namespace bo
