@@ -25,6 +25,7 @@
 #include "http/queue_events.h"
 #include "http/rate_limiter.h"
 #include "http/router.h"
+#include "http/schedule_concerts.h"
 #include "ports/event_delivery.h"
 #include "ports/store.h"
 #include "ports/waiting_room.h"
@@ -79,6 +80,7 @@ class Api {
   RateLimiter& queue_joins_by_user() { return queue_joins_by_user_; }
   RateLimiter& queue_joins_by_address() { return queue_joins_by_address_; }
   QueueEvents& queue_events() { return queue_events_; }
+  ScheduleConcerts& schedule_concerts() { return schedule_concerts_; }
   const ApiOptions& options() const { return options_; }
 
   // Requests accepted and not yet answered.
@@ -103,6 +105,7 @@ class Api {
   RateLimiter queue_joins_by_user_;
   RateLimiter queue_joins_by_address_;
   QueueEvents queue_events_;
+  ScheduleConcerts schedule_concerts_;
   Router router_;
   std::atomic<int> in_flight_{0};
 

@@ -28,8 +28,8 @@ void CreateRoute(Api& api, std::shared_ptr<Call> call) {
     const std::string& schedule_id =
         std::visit([](const auto& c) -> const std::string& { return c.schedule_id; }, *cmd);
     // An unknown schedule is left to the use case, which answers 404.
-    if (const auto schedule = api.store().Read()->FindSchedule(schedule_id)) {
-      return PassQueueGate(api, call, schedule->concert_id,
+    if (auto concert_id = api.schedule_concerts().Find(api.store(), schedule_id)) {
+      return PassQueueGate(api, call, std::move(*concert_id),
                            [&api, call, cmd = *cmd] { Reserve(api, call, cmd); });
     }
   }

@@ -51,6 +51,7 @@ struct BenchFlags {
   int users = 1000;
   int seats_per_hold_max = 4;
   bool distinct_seats = false;
+  bool through_waiting_room = false;
   int quantity_max = 4;
   RoomSettings room{1000, 10'000, 600};  // queue, queue-status
   int timeout_seconds = 30;
@@ -137,6 +138,10 @@ void Configure(CLI::App& app, BenchFlags& f) {
                "flash-sale: each hold asks for seats no earlier hold asked for (in a shuffled "
                "order) until all were asked for, then random ones")
       ->envname("BOXOFFICE_DISTINCT_SEATS");
+  app.add_flag("--through-waiting-room", f.through_waiting_room,
+               "flash-sale: the concert's waiting room is on; every buyer is admitted first and "
+               "each hold sends its buyer's Queue-Token")
+      ->envname("BOXOFFICE_THROUGH_WAITING_ROOM");
   app.add_option("--quantity-max", f.quantity_max, "ga-sale: a hold asks for 1 to this many units")
       ->envname("BOXOFFICE_QUANTITY_MAX")
       ->check(CLI::Range(1, kSeatsPerHoldMax))
@@ -210,6 +215,7 @@ ScenarioOptions MakeScenarioOptions(const BenchFlags& f, const std::string& secr
   o.capacity = f.capacity;
   o.seats_per_hold_max = f.seats_per_hold_max;
   o.distinct_seats = f.distinct_seats;
+  o.through_waiting_room = f.through_waiting_room;
   o.quantity_max = f.quantity_max;
   o.room = f.room;
   o.http = std::move(http);

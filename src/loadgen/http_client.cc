@@ -179,6 +179,11 @@ asio::awaitable<HttpAnswer> HttpConnection::Send(const HttpCall& call) {
   } else {
     req.set("Idempotency-Key", call.idempotency_key);
   }
+  if (call.queue_token.empty()) {
+    req.erase("Queue-Token");
+  } else {
+    req.set("Queue-Token", call.queue_token);
+  }
   if (has_body) {
     req.set(http::field::content_type, "application/json");
     req.body().assign(call.body);

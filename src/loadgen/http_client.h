@@ -47,6 +47,7 @@ struct HttpCall {
   std::string_view body;             // POST, PUT: a JSON document, sent as application/json
   std::string_view bearer_token;     // empty: no Authorization header
   std::string_view idempotency_key;  // empty: no Idempotency-Key header
+  std::string_view queue_token;      // empty: no Queue-Token header
 };
 
 // The answer to one HttpCall. The views point into the connection and stay valid until its

@@ -1,9 +1,13 @@
 #include "loadgen/scenario.h"
 
 #include <algorithm>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 
 #include "codec/json_writer.h"
 #include "common/assert.h"
+#include "domain/waiting_room.h"
 #include "loadgen/setup.h"
 
 namespace bo::loadgen {
@@ -112,6 +116,51 @@ boost::asio::awaitable<Result<std::string>> PrepareQueuedConcert(ApiClient& api,
   const Status opened = co_await OpenWaitingRoom(api, options.admin_token, *concert, options.room);
   if (!opened.ok()) co_return opened.error();
   co_return std::move(*concert);
+}
+
+boost::asio::awaitable<Result<std::vector<std::string>>> AdmitEveryBuyer(
+    ApiClient& api, const ScenarioOptions& options, const std::string& concert_id) {
+  const int buyers = options.users->size();
+  const RoomSettings room{.admit_per_second = kAdmitPerSecondMax,
+                          .max_active = buyers,
+                          .active_ttl_seconds = kActiveTtlSecondsMax};
+  const Status opened = co_await OpenWaitingRoom(api, options.admin_token, concert_id, room);
+  if (!opened.ok()) co_return opened.error();
+  std::vector<std::string> tokens;
+  tokens.reserve(static_cast<size_t>(buyers));
+  std::vector<int> waiting;  // buyers not yet ACTIVE
+  for (int i = 0; i < buyers; ++i) {
+    auto place = co_await JoinQueue(api, options.users->token(i), concert_id);
+    if (!place.ok()) co_return place.error();
+    tokens.push_back(std::move(place->token));
+    if (place->status != "ACTIVE") waiting.push_back(i);
+  }
+  // The room admits at most a second's worth at once: the rest within the next seconds.
+  boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(kAdmissionWaitSecondsMax);
+  while (!waiting.empty()) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      co_return MakeError(ErrorCode::kUnavailable,
+                          std::to_string(waiting.size()) + " buyers were not admitted within " +
+                              std::to_string(kAdmissionWaitSecondsMax) + " s");
+    }
+    pause.expires_after(std::chrono::milliseconds(100));
+    co_await pause.async_wait(boost::asio::use_awaitable);
+    std::vector<int> still;
+    for (const int i : waiting) {
+      auto place =
+          co_await ReadQueuePlace(api, options.users->token(i), tokens[static_cast<size_t>(i)]);
+      if (!place.ok()) co_return place.error();
+      if (!place->has_value() || (*place)->status == "EXPIRED") {
+        co_return MakeError(ErrorCode::kInternal,
+                            "the queue token of buyer " + std::to_string(i) + " ended before use");
+      }
+      if ((*place)->status != "ACTIVE") still.push_back(i);
+    }
+    waiting = std::move(still);
+  }
+  co_return tokens;
 }
 
 }  // namespace bo::loadgen

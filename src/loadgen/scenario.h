@@ -36,6 +36,9 @@ struct ScenarioOptions {
   // shuffled order) until every seat was asked for, then for random ones. Measures holds taken
   // rather than buyers colliding on random seats.
   bool distinct_seats = false;
+  // flash-sale: the concert's waiting room is on, with room for every buyer; each buyer is
+  // admitted before the load, and every hold sends its buyer's ACTIVE Queue-Token.
+  bool through_waiting_room = false;
   int quantity_max = 4;  // ga-sale: a hold asks for 1 to this many units
   RoomSettings room;     // queue, queue-status: the concert's waiting room
   std::shared_ptr<const HttpConnectionOptions> http;
@@ -143,5 +146,13 @@ boost::asio::awaitable<Result<SeatCatalog>> PrepareSeatedSchedule(ApiClient& api
 boost::asio::awaitable<Result<std::string>> PrepareQueuedConcert(ApiClient& api,
                                                                  const ScenarioOptions& options,
                                                                  std::string concert_name);
+
+// Turns the waiting room of `concert_id` on with room for every buyer of options.users, has
+// each of them join it and waits until all are ACTIVE (at most kAdmissionWaitSecondsMax).
+// Returns each buyer's queue token, by buyer index. The server must allow that many joins
+// from one address (--queue-joins-per-address-per-minute).
+inline constexpr int kAdmissionWaitSecondsMax = 60;
+boost::asio::awaitable<Result<std::vector<std::string>>> AdmitEveryBuyer(
+    ApiClient& api, const ScenarioOptions& options, const std::string& concert_id);
 
 }  // namespace bo::loadgen

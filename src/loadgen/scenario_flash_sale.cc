@@ -2,7 +2,9 @@
 // operation is one POST /v1/reservations for 1 to --seats-per-hold-max distinct random seats by
 // a random one of --users buyers; once the seats are gone every answer is 409. With
 // --distinct-seats the seats are asked for in a shuffled order shared by every connection, so
-// no two holds ask for one seat until every seat was asked for. Afterwards the
+// no two holds ask for one seat until every seat was asked for. With --through-waiting-room the
+// concert's waiting room is on and every hold passes its gate with its buyer's ACTIVE
+// Queue-Token (each buyer admitted before the load). Afterwards the
 // seat map must agree with the 201 answers: no seat in two of them, each of their seats HELD,
 // no seat taken that no answer granted.
 #include <algorithm>
@@ -34,12 +36,15 @@ struct SeatSaleLog {
 class FlashSaleSession final : public HttpSession {
  public:
   // `order`: the shared order of --distinct-seats, or nullptr for random seats.
+  // `queue_tokens`: each buyer's, by index, with --through-waiting-room; else empty.
   FlashSaleSession(asio::any_io_executor executor, const ScenarioOptions& options,
-                   const SeatCatalog& seats, SeatOrder* order, SeatSaleLog& log)
+                   const SeatCatalog& seats, SeatOrder* order,
+                   const std::vector<std::string>& queue_tokens, SeatSaleLog& log)
       : HttpSession(std::move(executor), options.http),
         options_(options),
         seats_(seats),
         order_(order),
+        queue_tokens_(queue_tokens),
         log_(log) {}
 
   asio::awaitable<Outcome> RunOnce(std::int64_t) override {
@@ -50,7 +55,9 @@ class FlashSaleSession final : public HttpSession {
     call.method = HttpMethod::kPost;
     call.target = "/v1/reservations";
     call.body = body_;
-    call.bearer_token = options_.users->token(Uniform(0, options_.users->size() - 1));
+    const int buyer = Uniform(0, options_.users->size() - 1);
+    call.bearer_token = options_.users->token(buyer);
+    if (!queue_tokens_.empty()) call.queue_token = queue_tokens_[static_cast<size_t>(buyer)];
     const HttpAnswer answer = co_await connection_.Send(call);
     if (!answer.answered()) {
       for (int i = 0; i < count; ++i)
@@ -83,6 +90,7 @@ class FlashSaleSession final : public HttpSession {
   const ScenarioOptions& options_;
   const SeatCatalog& seats_;
   SeatOrder* order_;
+  const std::vector<std::string>& queue_tokens_;
   SeatSaleLog& log_;
 };
 
@@ -96,6 +104,11 @@ class FlashSaleScenario final : public Scenario {
         api, options_, "bench flash-sale " + options_.run_id, &concert_id_);
     if (!seats.ok()) co_return seats.error();
     seats_.emplace(std::move(*seats));
+    if (options_.through_waiting_room) {
+      auto tokens = co_await AdmitEveryBuyer(api, options_, concert_id_);
+      if (!tokens.ok()) co_return tokens.error();
+      queue_tokens_ = std::move(*tokens);
+    }
     if (options_.distinct_seats) {
       order_.indexes.resize(static_cast<size_t>(seats_->size()));
       std::iota(order_.indexes.begin(), order_.indexes.end(), 0);
@@ -107,9 +120,9 @@ class FlashSaleScenario final : public Scenario {
 
   std::unique_ptr<LoadSession> NewSession(int connection_index, int,
                                           asio::any_io_executor executor) override {
-    return std::make_unique<FlashSaleSession>(std::move(executor), options_, *seats_,
-                                              options_.distinct_seats ? &order_ : nullptr,
-                                              logs_[static_cast<size_t>(connection_index)]);
+    return std::make_unique<FlashSaleSession>(
+        std::move(executor), options_, *seats_, options_.distinct_seats ? &order_ : nullptr,
+        queue_tokens_, logs_[static_cast<size_t>(connection_index)]);
   }
 
   asio::awaitable<std::optional<InvariantReport>> Verify(ApiClient& api) override {
@@ -136,15 +149,17 @@ class FlashSaleScenario final : public Scenario {
     return {Fact::Text("concertId", concert_id_),
             Fact::Text("scheduleId", seats_ ? seats_->schedule_id() : ""),
             Fact::Number("seats", options_.seats), Fact::Number("holdsGranted", holds_),
-            Fact::Number("seatsHeld", seats_held_)};
+            Fact::Number("seatsHeld", seats_held_),
+            Fact::Number("buyersAdmitted", static_cast<std::int64_t>(queue_tokens_.size()))};
   }
 
  private:
   ScenarioOptions options_;
   std::string concert_id_;
   std::optional<SeatCatalog> seats_;
-  SeatOrder order_;                // --distinct-seats only
-  std::vector<SeatSaleLog> logs_;  // one per connection
+  SeatOrder order_;                        // --distinct-seats only
+  std::vector<std::string> queue_tokens_;  // --through-waiting-room only
+  std::vector<SeatSaleLog> logs_;          // one per connection
   std::int64_t holds_ = 0;
   std::int64_t seats_held_ = 0;
 };

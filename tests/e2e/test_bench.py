@@ -167,6 +167,23 @@ class BenchTest(ServerTestCase):
         self.assertEqual(report["statuses"], {"201": report["requests"]})
         self.assertIs(report["invariantsOk"], True, report["invariants"])
 
+    def test_flash_sale_through_the_waiting_room(self):
+        # Every buyer is admitted before the load and each hold sends its buyer's Queue-Token:
+        # no hold is refused at the gate, while the room is on for anyone without a token.
+        report = self.bench_json("flash-sale", "--seats", "1000", "--users", "30",
+                                 "--seats-per-hold-max", "1", "--distinct-seats",
+                                 "--through-waiting-room", "--rate", "100", "--duration", "2")
+        self.assertGreater(report["requests"], 150)
+        self.assertEqual(report["statuses"], {"201": report["requests"]})
+        self.assertEqual(report["setup"]["buyersAdmitted"], 30)
+        self.assertIs(report["invariantsOk"], True, report["invariants"])
+        free = [seat for seat, status in self.seat_statuses(report["setup"]["scheduleId"]).items()
+                if status == "AVAILABLE"]
+        _, token = self.minted_user()
+        r = self.user_client(token).post(
+            "/v1/reservations", {"scheduleId": report["setup"]["scheduleId"], "seatIds": free[:1]})
+        self.assertProblem(r, 403, "QUEUE_TOKEN_REQUIRED")
+
     def test_reruns_use_fresh_users(self):
         first = self.bench_json("pay", "--seats", "100", "--users", "5")
         second = self.bench_json("pay", "--seats", "100", "--users", "5")
