@@ -18,12 +18,15 @@
 # CONNECTIONS (64), SERVER_THREADS (server's default), SERVE_ARGS (more `boxoffice serve`
 # options, e.g. "--redis redis://127.0.0.1:6380"), AUDIT_ARGS (where `boxoffice audit` looks:
 # the server's data dir unless given, e.g. "--store postgres://…"), PORT (a free one), KEEP=1
-# keeps the work dir. Extra `boxoffice bench` options per scenario: ARGS_<scenario with _ for ->, e.g.
+# keeps the work dir, DRIVER (the `boxoffice` binary whose `bench` drives the load; default:
+# the server's, e.g. a newer load generator against an older server). Extra `boxoffice bench`
+# options per scenario: ARGS_<scenario with _ for ->, e.g.
 # ARGS_flash_sale="--seats 100000".
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$(realpath "${1:-$ROOT/build-bench/boxoffice}")
+DRIVER=$(realpath "${DRIVER:-$BIN}")
 SCENARIOS=${SCENARIOS:-"healthz browse flash-sale ga-sale pay"}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10}
@@ -73,7 +76,7 @@ for round in $(seq "$ROUNDS"); do
     read -r -a extra <<<"${!extra_var:-}"
     echo "--- round $round: $scenario ${extra[*]}"
     out=$WORK/$round-$scenario.json
-    "$BIN" bench "$scenario" --target "$URL" --jwt-secret "$SECRET" --json \
+    "$DRIVER" bench "$scenario" --target "$URL" --jwt-secret "$SECRET" --json \
       --duration "$DURATION" --connections "$CONNECTIONS" "${extra[@]}" >"$out" 2>/dev/null ||
       { echo "endpoints: $scenario failed (exit $?):" >&2; cat "$out" >&2; exit 1; }
     python3 - "$out" <<'EOF'
