@@ -21,6 +21,7 @@
 #include "adapters/postgres/postgres_store.h"
 #include "app/catalog.h"
 #include "app/idempotency.h"
+#include "app/payments.h"
 #include "app/reservations.h"
 #include "app/submit.h"
 #include "fakes/hold_tally.h"
@@ -101,6 +102,36 @@ class PostgresStoreTest : public testing::PostgresDatabaseTest {
       if (std::hash<std::string>{}(other) % static_cast<size_t>(lanes) != lane) {
         return {first, other};
       }
+    }
+  }
+
+  struct TableStats {
+    std::int64_t seq_scans = 0, index_scans = 0, inserted = 0, updated = 0, heap_only_updated = 0;
+  };
+  using AllTableStats = std::map<std::string, TableStats>;
+
+  // The statistics of every table of the test's database (pg_stat_user_tables), read again
+  // until `ready` accepts them (a connection reports its counts when it ends, a moment later),
+  // for at most 30 s.
+  AllTableStats TableStatsOnce(const std::function<bool(const AllTableStats&)>& ready) {
+    auto conn = pg::Connection::Open(url_);
+    EXPECT_TRUE(conn.ok());
+    if (!conn.ok()) return {};
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      const pg::Reply reply = (*conn)->RunOnce(
+          "SELECT relname, seq_scan, COALESCE(idx_scan, 0), n_tup_ins, n_tup_upd, n_tup_hot_upd"
+          " FROM pg_stat_user_tables",
+          {});
+      reply.Check("reading table statistics");
+      AllTableStats stats;
+      for (int i = 0; i < reply.rows(); ++i) {
+        stats[reply.Text(i, 0)] =
+            TableStats{reply.Int64(i, 1), reply.Int64(i, 2), reply.Int64(i, 3), reply.Int64(i, 4),
+                       reply.Int64(i, 5)};
+      }
+      if (ready(stats) || std::chrono::steady_clock::now() >= deadline) return stats;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
 
@@ -238,20 +269,106 @@ TEST_F(PostgresStoreTest, SeatHoldsWriteNoIndexEntry) {
   }
   ExpectAuditPasses();
   store_.reset();  // its connections end and report their table statistics
+  const AllTableStats stats =
+      TableStatsOnce([](const AllTableStats& s) { return s.at("seats").updated >= kHolds; });
+  EXPECT_EQ(stats.at("seats").updated, kHolds);
+  EXPECT_EQ(stats.at("seats").heap_only_updated, kHolds);
+}
+
+// Every statement of the store finds its rows through an index, whatever the size of its
+// tables when a connection planned it. Buyers hold, charge with an Idempotency-Key and pay, two
+// at a time in one batch (so set forms run too), first on small tables and again once they
+// have grown; no statement reads a whole table. (A generic plan made on a small table could,
+// and the connection kept it as the table grew: a payment's key lookup scanned every key.)
+TEST_F(PostgresStoreTest, LookupsStayOnTheirIndexesWhateverTheTablesSizeWhenPlanned) {
+  store_ = Open(1);  // one writer; the reads are sequential, so one reader serves them
+  // What the migrations read (building indexes), once their connection has reported it.
+  const AllTableStats migrated = TableStatsOnce(
+      [](const AllTableStats& s) { return s.at("schema_migrations").inserted >= 4; });
+  const Schedule schedule = MakeSchedule(20, 0);
+  const auto seat_ids = SeatIds(schedule);
+  auto user = [](int b) { return "usr_" + std::to_string(b); };
+  auto key = [](int b) { return "charge_" + std::to_string(b); };
+  // Runs `job` for buyers b and b + 1 as one batch of the one writer lane, so that their
+  // statements go as set forms, and waits for both to be kept.
+  auto as_one_batch = [&](int b, const std::function<bool(WriteTx&, int)>& job) {
+    std::promise<void> release;
+    std::promise<bool> blocker_done;
+    BusyLane(*store_, "", release.get_future().share(),
+             [&](bool ok) { blocker_done.set_value(ok); });
+    std::promise<bool> kept[2];
+    for (int k = 0; k < 2; ++k) {
+      store_->Submit(WriteJob{[&, k](WriteTx& tx) { return job(tx, b + k); },
+                              [&, k](bool ok) { kept[k].set_value(ok); }});
+    }
+    while (store_->Stats().queue_jobs < 2) std::this_thread::yield();
+    release.set_value();
+    EXPECT_TRUE(blocker_done.get_future().get());
+    for (auto& k : kept) EXPECT_TRUE(k.get_future().get());
+  };
+  // Buyers b and b + 1 each hold a seat, charge their wallet with an Idempotency-Key and pay;
+  // then their reservation and stored answer are read.
+  std::vector<Reservation> held(10);
+  auto two_buyers = [&](int b) {
+    as_one_batch(b, [&](WriteTx& tx, int n) {
+      auto r = ReserveSeats(
+          tx, svc_, ReserveSeatsCommand{user(n), schedule.id, {seat_ids[static_cast<size_t>(n)]}});
+      if (r.ok()) held[static_cast<size_t>(n)] = *r;
+      return r.ok();
+    });
+    as_one_batch(b, [&](WriteTx& tx, int n) {
+      return RunIdempotent(tx, svc_, IdempotentRequest{user(n), key(n), "fp"},
+                           [&](WriteTx& w) -> Result<StoredResponse> {
+                             auto c = ChargeWallet(w, svc_, user(n),
+                                                   held[static_cast<size_t>(n)].amount);
+                             if (!c.ok()) return c.error();
+                             return StoredResponse{"fp", 201, c->id};
+                           })
+          .ok();
+    });
+    as_one_batch(b, [&](WriteTx& tx, int n) {
+      return PayReservation(tx, svc_, user(n), held[static_cast<size_t>(n)].id).ok();
+    });
+    for (int n = b; n < b + 2; ++n) {
+      auto reader = store_->Read();
+      EXPECT_EQ(reader->FindReservation(held[static_cast<size_t>(n)].id)->status,
+                ReservationStatus::kPaid);
+      EXPECT_TRUE(reader->FindIdempotentResponse(user(n), key(n)).has_value());
+    }
+  };
   auto conn = pg::Connection::Open(url_);
   ASSERT_TRUE(conn.ok());
-  std::int64_t updated = 0, heap_only = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (updated < kHolds && std::chrono::steady_clock::now() < deadline) {
-    const pg::Reply stats = (*conn)->RunOnce(
-        "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'seats'", {});
-    stats.Check("reading table statistics");
-    updated = stats.Int64(0, 0);
-    heap_only = stats.Int64(0, 1);
-    if (updated < kHolds) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto add_rows = [&](int rows) {
+    const std::string n = std::to_string(rows);
+    (*conn)
+        ->Exec(("INSERT INTO idempotency_keys SELECT 'usr_x' || g, 'k' || " + n +
+                ", 'fp', 201, '', 0 FROM generate_series(1, " + n + ") AS g")
+                   .c_str())
+        .Check("adding idempotency keys");
+    (*conn)
+        ->Exec(("INSERT INTO reservation_seats SELECT 'res_x' || g, " + n +
+                ", 'seat_x' FROM generate_series(1, " + n + ") AS g")
+                   .c_str())
+        .Check("adding reservation seats");
+  };
+  add_rows(50);                                  // small tables: a page each
+  for (int b = 0; b < 4; b += 2) two_buyers(b);  // statements planned now
+  add_rows(20'000);
+  for (int b = 4; b < 10; b += 2) two_buyers(b);
+  store_.reset();  // its connections end and report their table statistics
+  // Each flow inserts one payment and looks its key up twice (writer and reader).
+  constexpr int kFlows = 10;
+  const AllTableStats stats = TableStatsOnce([](const AllTableStats& s) {
+    return s.at("payments").inserted >= kFlows &&
+           s.at("idempotency_keys").index_scans >= 2 * kFlows;
+  });
+  EXPECT_EQ(stats.at("payments").inserted, kFlows);
+  for (const auto& [table, counts] : stats) {
+    const auto before = migrated.find(table);
+    EXPECT_EQ(counts.seq_scans, before == migrated.end() ? 0 : before->second.seq_scans)
+        << table << " was read whole";
   }
-  EXPECT_EQ(updated, kHolds);
-  EXPECT_EQ(heap_only, kHolds);
+  EXPECT_GE(stats.at("reservation_seats").index_scans, kFlows);
 }
 
 // One hot general-admission type: with its jobs on one lane (as the HTTP layer routes them) or

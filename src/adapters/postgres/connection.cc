@@ -209,13 +209,22 @@ Result<std::unique_ptr<Connection>> Connection::OpenPipelined(const std::string&
       raw, [](void*, const char*) {}, nullptr);
   // Every statement is a short one that a generic plan serves as well as a custom one; left
   // to choose, the server plans a statement anew on each run whose custom plans look cheaper.
-  {
-    PGresult* set = PQexec(raw, "SET plan_cache_mode = force_generic_plan");
+  //
+  // Every statement finds its rows through an index (a primary key, or an index a migration
+  // made for that read). But a generic plan made while a table was small (a new database, the
+  // first minute of a sale) may read the whole table (a sequential scan, or a hash or merge
+  // join over all its rows), and the connection keeps that plan as the table grows, until
+  // the next ANALYZE of it: a payment's lookup of its idempotency key took 2.5 ms on 15,000
+  // keys. With those plans off, the planner takes them only where no index serves.
+  for (const char* setting :
+       {"SET plan_cache_mode = force_generic_plan", "SET enable_seqscan = off",
+        "SET enable_hashjoin = off", "SET enable_mergejoin = off"}) {
+    PGresult* set = PQexec(raw, setting);
     const bool ok = PQresultStatus(set) == PGRES_COMMAND_OK;
     PQclear(set);
     if (!ok) {
-      return MakeError(ErrorCode::kUnavailable,
-                       "PostgreSQL: plan_cache_mode: " + FirstLine(PQerrorMessage(raw)));
+      return MakeError(ErrorCode::kUnavailable, std::string("PostgreSQL: ") + setting + ": " +
+                                                    FirstLine(PQerrorMessage(raw)));
     }
   }
   if (PQsetnonblocking(raw, 1) != 0 || PQenterPipelineMode(raw) != 1) {
