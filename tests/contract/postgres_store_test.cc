@@ -371,6 +371,83 @@ TEST_F(PostgresStoreTest, LookupsStayOnTheirIndexesWhateverTheTablesSizeWhenPlan
   EXPECT_GE(stats.at("reservation_seats").index_scans, kFlows);
 }
 
+// Payments queued behind a busy lane form one batch: their reservation transitions, tickets,
+// wallet transactions and payments go as set forms. Each payment keeps its own tickets and
+// debit; two payments of one reservation in that batch have one winner, and the batch is not
+// run again singly.
+TEST_F(PostgresStoreTest, ABatchOfPaymentsKeepsEachItsOwnTicketsAndDebit) {
+  auto store = Open(1);
+  const Schedule schedule = MakeSchedule(12, 0);
+  const auto seat_ids = SeatIds(schedule);
+  constexpr int kBuyers = 6;
+  std::vector<Reservation> held;
+  for (int b = 0; b < kBuyers; ++b) {
+    const std::string user = "usr_" + std::to_string(b);
+    const ReserveSeatsCommand cmd{
+        user,
+        schedule.id,
+        {seat_ids[static_cast<size_t>(2 * b)], seat_ids[static_cast<size_t>(2 * b + 1)]}};
+    auto r = Run<Reservation>(*store, [&](WriteTx& tx) { return ReserveSeats(tx, svc_, cmd); });
+    ASSERT_TRUE(r.ok());
+    held.push_back(*r);
+    ASSERT_TRUE(Run<WalletTransaction>(*store, [&](WriteTx& tx) {
+                  return ChargeWallet(tx, svc_, user, 5'000);
+                }).ok());
+  }
+  std::promise<void> release;
+  std::promise<bool> blocker_done;
+  BusyLane(*store, "", release.get_future().share(), [&](bool ok) { blocker_done.set_value(ok); });
+  // Every buyer pays; buyer 0 twice.
+  std::vector<std::future<Result<Payment>>> answers;
+  for (int k = 0; k <= kBuyers; ++k) {
+    const int b = k == kBuyers ? 0 : k;
+    auto answer = std::make_shared<std::promise<Result<Payment>>>();
+    answers.push_back(answer->get_future());
+    SubmitUseCase<Payment>(
+        *store,
+        [&, b](WriteTx& tx) {
+          return PayReservation(tx, svc_, "usr_" + std::to_string(b),
+                                held[static_cast<size_t>(b)].id);
+        },
+        [answer](Result<Payment> r) { answer->set_value(std::move(r)); });
+  }
+  while (store->Stats().queue_jobs < static_cast<size_t>(kBuyers + 1)) std::this_thread::yield();
+  const StoreStats before = store->Stats();
+  release.set_value();
+  EXPECT_TRUE(blocker_done.get_future().get());
+  std::vector<Result<Payment>> results;
+  for (auto& answer : answers) results.push_back(answer.get());
+  const StoreStats after = store->Stats();
+
+  EXPECT_EQ(after.batches_run_singly, before.batches_run_singly);
+  EXPECT_EQ(after.transactions_committed - before.transactions_committed, 2u);  // blocker + batch
+  // Buyer 0's two payments: exactly one paid.
+  EXPECT_NE(results[0].ok(), results[kBuyers].ok());
+  const Result<Payment>& refused = results[0].ok() ? results[kBuyers] : results[0];
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidState);
+  auto reader = store->Read();
+  for (int b = 0; b < kBuyers; ++b) {
+    const Result<Payment>& paid =
+        b == 0 && !results[0].ok() ? results[kBuyers] : results[static_cast<size_t>(b)];
+    ASSERT_TRUE(paid.ok()) << b;
+    const Reservation& r = held[static_cast<size_t>(b)];
+    EXPECT_EQ(paid->reservation_id, r.id);
+    const auto stored = reader->FindPayment(paid->id);
+    ASSERT_TRUE(stored.has_value());
+    ASSERT_EQ(stored->tickets.size(), 2u);
+    std::set<std::string> ticket_seats;
+    for (const Ticket& t : stored->tickets) {
+      EXPECT_EQ(t.user_id, r.user_id);
+      EXPECT_EQ(t.reservation_id, r.id);
+      ticket_seats.insert(t.seat_id);
+    }
+    EXPECT_EQ(ticket_seats, std::set<std::string>(r.seat_ids.begin(), r.seat_ids.end()));
+    EXPECT_EQ(reader->FindReservation(r.id)->status, ReservationStatus::kPaid);
+    EXPECT_EQ(reader->WalletBalance(r.user_id), 5'000 - r.amount);
+  }
+  ExpectAuditPasses();
+}
+
 // One hot general-admission type: with its jobs on one lane (as the HTTP layer routes them) or
 // spread over every lane, never a unit over capacity.
 TEST_F(PostgresStoreTest, GeneralAdmissionNeverGoesOverCapacity) {

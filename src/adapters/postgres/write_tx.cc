@@ -113,12 +113,24 @@ constexpr Statement kInsertReservationSeat{
     "w_insert_reservation_seat",
     "INSERT INTO reservation_seats(reservation_id, position, seat_id) VALUES ($1, $2::int, $3)",
     &kInsertReservationSeats};
+// Two runs for one reservation: PostgreSQL updates its row once, for one of them.
+constexpr SetForm kTransitions{
+    {"w_transition_set",
+     "UPDATE reservations AS r SET status = u.to_status"
+     " FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[]) WITH ORDINALITY"
+     "   AS u(id, from_status, to_status, guard, now_ms, ord)"
+     " WHERE r.id = u.id AND r.status = u.from_status AND (u.guard = 0"
+     "   OR (u.guard = 1 AND u.now_ms < r.expires_at_ms)"
+     "   OR (u.guard = 2 AND r.expires_at_ms <= u.now_ms))"
+     " RETURNING u.ord"},
+    SetReply::kRowsByOrdinal};
 // $4 selects the guard: 0 none, 1 only before expiry, 2 only at or after expiry.
 constexpr Statement kTransition{
     "w_transition",
     "UPDATE reservations SET status = $3 WHERE id = $1 AND status = $2 AND"
     " ($4::int = 0 OR ($4::int = 1 AND $5::bigint < expires_at_ms)"
-    " OR ($4::int = 2 AND expires_at_ms <= $5::bigint))"};
+    " OR ($4::int = 2 AND expires_at_ms <= $5::bigint))",
+    &kTransitions};
 constexpr Statement kDueHolds{
     "w_due_holds",
     "SELECT " BO_RESERVATION_COLUMNS
@@ -135,18 +147,41 @@ constexpr Statement kDebitWallet{
     "w_debit_wallet",
     "UPDATE wallets SET balance = balance - $2::bigint WHERE user_id = $1 AND balance >= $2::bigint"
     " RETURNING balance"};
+constexpr SetForm kInsertWalletTxs{
+    {"w_insert_wallet_tx_set",
+     "INSERT INTO wallet_transactions(id, user_id, kind, amount, balance_after, payment_id,"
+     " created_at_ms)"
+     " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[],"
+     " $6::text[], $7::bigint[])"},
+    SetReply::kUnread};
 constexpr Statement kInsertWalletTx{
     "w_insert_wallet_tx",
     "INSERT INTO wallet_transactions(id, user_id, kind, amount, balance_after, payment_id,"
-    " created_at_ms) VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6, $7::bigint)"};
+    " created_at_ms) VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6, $7::bigint)",
+    &kInsertWalletTxs};
+constexpr SetForm kInsertPayments{
+    {"w_insert_payment_set",
+     "INSERT INTO payments(id, user_id, reservation_id, method, amount, status, created_at_ms)"
+     " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],"
+     " $6::text[], $7::bigint[])"},
+    SetReply::kUnread};
 constexpr Statement kInsertPayment{
     "w_insert_payment",
     "INSERT INTO payments(id, user_id, reservation_id, method, amount, status, created_at_ms)"
-    " VALUES ($1, $2, $3, $4, $5::bigint, $6, $7::bigint)"};
+    " VALUES ($1, $2, $3, $4, $5::bigint, $6, $7::bigint)",
+    &kInsertPayments};
+constexpr SetForm kInsertTickets{
+    {"w_insert_ticket_set",
+     "INSERT INTO tickets(id, user_id, payment_id, reservation_id, schedule_id, seat_id,"
+     " ticket_type_id, code, status)"
+     " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+     " $6::text[], $7::text[], $8::text[], $9::text[])"},
+    SetReply::kUnread};
 constexpr Statement kInsertTicket{
     "w_insert_ticket",
     "INSERT INTO tickets(id, user_id, payment_id, reservation_id, schedule_id, seat_id,"
-    " ticket_type_id, code, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+    " ticket_type_id, code, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    &kInsertTickets};
 // The rows of a set take their seq in the order of the arrays, so each job's events keep theirs.
 constexpr SetForm kAppendEvents{{"w_append_event_set",
                                  "INSERT INTO outbox(id, type, time_ms, data)"
