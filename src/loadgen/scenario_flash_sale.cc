@@ -148,7 +148,8 @@ class FlashSaleScenario final : public Scenario {
   std::vector<Fact> Facts() const override {
     return {Fact::Text("concertId", concert_id_),
             Fact::Text("scheduleId", seats_ ? seats_->schedule_id() : ""),
-            Fact::Number("seats", options_.seats), Fact::Number("holdsGranted", holds_),
+            Fact::Number("seats", options_.seats),
+            Fact::Number("holdsGranted", holds_),
             Fact::Number("seatsHeld", seats_held_),
             Fact::Number("buyersAdmitted", static_cast<std::int64_t>(queue_tokens_.size()))};
   }
