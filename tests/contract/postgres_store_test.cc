@@ -1,9 +1,11 @@
 // What only the shared PostgreSQL store has to prove, on a throwaway server: several writer
-// lanes racing for the same rows never oversell, the jobs of one batch run side by side keep
-// each outcome their own (and fall back to one at a time when they cannot), two instances
-// sweeping one database expire each hold once, a deadlock between lanes is run again instead of
-// failing, a queued write that fails undoes its job alone, and the store comes back by itself after
-// the database restarts.
+// lanes racing for the same rows never oversell, and never deadlock over seats (a hold skips a
+// locked seat) or schedule counts (applied in id order); the jobs of one batch run side by side
+// keep each outcome their own (and fall back to one at a time when they cannot); holds are
+// heap-only updates and no lookup reads a whole table; two instances sweeping one database
+// expire each hold once; a deadlock between lanes is run again instead of failing; a queued
+// write that fails undoes its job alone; and the store comes back by itself after the database
+// restarts.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -77,21 +79,49 @@ class PostgresStoreTest : public testing::PostgresDatabaseTest {
       EXPECT_TRUE(check.ok) << check.name << ": " << check.detail;
   }
 
-  // Keeps the lane of `lane_key` busy with a job that waits for `released`; returns once that
-  // job runs, so that jobs submitted next queue up behind it and form one batch.
-  static void BusyLane(Store& store, const std::string& lane_key, std::shared_future<void> released,
-                       std::function<void(bool)> done) {
-    auto running = std::make_shared<std::promise<void>>();
-    auto started = std::make_shared<std::atomic<bool>>(false);
-    std::future<void> runs = running->get_future();
-    store.Submit(WriteJob{[released, running, started](WriteTx&) {
-                            if (!started->exchange(true)) running->set_value();
-                            released.wait();
-                            return true;
-                          },
-                          std::move(done), lane_key});
-    runs.wait();
-  }
+  // Keeps the lane of `lane_key` busy with a job that waits for Release(), so that the jobs
+  // submitted meanwhile queue up behind it and run as one batch. Released when it goes, at the
+  // latest, so that a test stopping early does not leave the lane waiting.
+  class BusyLane {
+   public:
+    // Returns once the busy job runs.
+    BusyLane(Store& store, const std::string& lane_key) : store_(store) {
+      auto running = std::make_shared<std::promise<void>>();
+      auto started = std::make_shared<std::atomic<bool>>(false);
+      std::future<void> runs = running->get_future();
+      store.Submit(WriteJob{[released = release_.get_future().share(), running, started](WriteTx&) {
+                              if (!started->exchange(true)) running->set_value();
+                              released.wait();
+                              return true;
+                            },
+                            [this](bool ok) { committed_.set_value(ok); }, lane_key});
+      runs.wait();
+    }
+    ~BusyLane() {
+      if (!released_) Release();
+    }
+    BusyLane(const BusyLane&) = delete;
+    BusyLane& operator=(const BusyLane&) = delete;
+
+    // Returns the store's stats once `jobs` jobs are queued behind the busy one.
+    StoreStats WaitForQueued(size_t jobs) {
+      while (store_.Stats().queue_jobs < jobs) std::this_thread::yield();
+      return store_.Stats();
+    }
+
+    // Lets the lane go and returns once the busy job has committed (checked).
+    void Release() {
+      released_ = true;
+      release_.set_value();
+      EXPECT_TRUE(committed_.get_future().get());
+    }
+
+   private:
+    Store& store_;
+    std::promise<void> release_;
+    std::promise<bool> committed_;
+    bool released_ = false;
+  };
 
   // Two lane keys that go to different lanes of a store with `lanes` lanes.
   static std::pair<std::string, std::string> KeysOnTwoLanes(int lanes) {
@@ -226,17 +256,14 @@ TEST_F(PostgresStoreTest, AHoldDoesNotWaitForASeatAnotherTransactionHasLocked) {
   auto lone = hold_async({locked}, "usr_1");
   const bool lone_answered = answered(lone);
   // Two holds in one batch send the set form: one wants the locked seat (and a free one).
-  std::promise<bool> blocker_done;
-  std::promise<void> release;
-  BusyLane(*store, "", release.get_future().share(), [&](bool ok) { blocker_done.set_value(ok); });
+  BusyLane busy(*store, "");
   auto with_locked = hold_async({seat_ids[1], locked}, "usr_2");
   auto beside = hold_async({seat_ids[2]}, "usr_3");
-  while (store->Stats().queue_jobs < 2) std::this_thread::yield();
-  release.set_value();
+  busy.WaitForQueued(2);
+  busy.Release();
   const bool batch_answered = answered(with_locked) && answered(beside);
   // Ends the other transaction before any wait: a hold that waited is answered only now.
   conn.Exec("ROLLBACK").Check("ROLLBACK");
-  EXPECT_TRUE(blocker_done.get_future().get());
   ASSERT_TRUE(lone_answered && batch_answered) << "a hold waited for the other transaction";
 
   for (auto* refused : {&lone, &with_locked}) {
@@ -292,18 +319,14 @@ TEST_F(PostgresStoreTest, LookupsStayOnTheirIndexesWhateverTheTablesSizeWhenPlan
   // Runs `job` for buyers b and b + 1 as one batch of the one writer lane, so that their
   // statements go as set forms, and waits for both to be kept.
   auto as_one_batch = [&](int b, const std::function<bool(WriteTx&, int)>& job) {
-    std::promise<void> release;
-    std::promise<bool> blocker_done;
-    BusyLane(*store_, "", release.get_future().share(),
-             [&](bool ok) { blocker_done.set_value(ok); });
+    BusyLane busy(*store_, "");
     std::promise<bool> kept[2];
     for (int k = 0; k < 2; ++k) {
       store_->Submit(WriteJob{[&, k](WriteTx& tx) { return job(tx, b + k); },
                               [&, k](bool ok) { kept[k].set_value(ok); }});
     }
-    while (store_->Stats().queue_jobs < 2) std::this_thread::yield();
-    release.set_value();
-    EXPECT_TRUE(blocker_done.get_future().get());
+    busy.WaitForQueued(2);
+    busy.Release();
     for (auto& k : kept) EXPECT_TRUE(k.get_future().get());
   };
   // Buyers b and b + 1 each hold a seat, charge their wallet with an Idempotency-Key and pay;
@@ -394,9 +417,7 @@ TEST_F(PostgresStoreTest, ABatchOfPaymentsKeepsEachItsOwnTicketsAndDebit) {
                   return ChargeWallet(tx, svc_, user, 5'000);
                 }).ok());
   }
-  std::promise<void> release;
-  std::promise<bool> blocker_done;
-  BusyLane(*store, "", release.get_future().share(), [&](bool ok) { blocker_done.set_value(ok); });
+  BusyLane busy(*store, "");
   // Every buyer pays; buyer 0 twice.
   std::vector<std::future<Result<Payment>>> answers;
   for (int k = 0; k <= kBuyers; ++k) {
@@ -411,10 +432,8 @@ TEST_F(PostgresStoreTest, ABatchOfPaymentsKeepsEachItsOwnTicketsAndDebit) {
         },
         [answer](Result<Payment> r) { answer->set_value(std::move(r)); });
   }
-  while (store->Stats().queue_jobs < static_cast<size_t>(kBuyers + 1)) std::this_thread::yield();
-  const StoreStats before = store->Stats();
-  release.set_value();
-  EXPECT_TRUE(blocker_done.get_future().get());
+  const StoreStats before = busy.WaitForQueued(static_cast<size_t>(kBuyers + 1));
+  busy.Release();
   std::vector<Result<Payment>> results;
   for (auto& answer : answers) results.push_back(answer.get());
   const StoreStats after = store->Stats();
@@ -446,6 +465,55 @@ TEST_F(PostgresStoreTest, ABatchOfPaymentsKeepsEachItsOwnTicketsAndDebit) {
     EXPECT_EQ(reader->WalletBalance(r.user_id), 5'000 - r.amount);
   }
   ExpectAuditPasses();
+}
+
+// Two lanes each run a batch of jobs that hold a seat of each of two schedules, one lane in
+// the one order and the other in the opposite order, and commit at the same moment: both
+// batches count on both schedules' rows. The counts are applied in schedule id order, so the
+// lanes never deadlock over them: every job commits on its first run, and the counts are exact.
+TEST_F(PostgresStoreTest, LanesCountingOnTheSameSchedulesNeverDeadlock) {
+  auto store = Open(2);
+  constexpr int kRounds = 10, kJobsPerLane = 10;
+  const Schedule first = MakeSchedule(kRounds * kJobsPerLane * 2, 0),
+                 second = MakeSchedule(kRounds * kJobsPerLane * 2, 0);
+  const std::vector<std::string> seats[2] = {SeatIds(first), SeatIds(second)};
+  const std::string schedule_ids[2] = {first.id, second.id};
+  const auto [key_a, key_b] = KeysOnTwoLanes(2);
+  std::atomic<int> runs{0}, committed{0};
+  size_t next_seat = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    BusyLane busy_a(*store, key_a), busy_b(*store, key_b);
+    std::vector<std::future<bool>> kept;
+    for (int lane = 0; lane < 2; ++lane) {
+      for (int k = 0; k < kJobsPerLane; ++k, ++next_seat) {
+        auto done = std::make_shared<std::promise<bool>>();
+        kept.push_back(done->get_future());
+        // Lane a holds in the first schedule first, lane b in the second.
+        store->Submit(WriteJob{[&, lane, seat = next_seat](WriteTx& tx) {
+                                 ++runs;
+                                 const std::string reservation = "res_" + std::to_string(seat);
+                                 for (int n = 0; n < 2; ++n) {
+                                   const int s = (lane + n) % 2;
+                                   if (!tx.HoldSeat(seats[s][seat], schedule_ids[s], reservation))
+                                     return false;
+                                 }
+                                 return true;
+                               },
+                               [done](bool ok) { done->set_value(ok); },
+                               lane == 0 ? key_a : key_b});
+      }
+    }
+    busy_a.WaitForQueued(2 * kJobsPerLane);
+    busy_a.Release();
+    busy_b.Release();
+    for (auto& k : kept) committed += k.get() ? 1 : 0;
+  }
+  EXPECT_EQ(committed.load(), kRounds * 2 * kJobsPerLane);
+  // A batch that met a deadlock would have run again, and its jobs with it.
+  EXPECT_EQ(runs.load(), kRounds * 2 * kJobsPerLane);
+  for (const Schedule& s : {first, second}) {
+    EXPECT_EQ(store->Read()->FindSchedule(s.id)->seats_available, 0);  // every seat held
+  }
 }
 
 // One hot general-admission type: with its jobs on one lane (as the HTTP layer routes them) or
@@ -563,10 +631,7 @@ TEST_F(PostgresStoreTest, ABatchOfHoldsOnFewSeatsHasOneWinnerPerSeat) {
   auto store = Open(1);
   const Schedule schedule = MakeSchedule(4, 0);
   const auto seat_ids = SeatIds(schedule);
-  std::promise<bool> blocker_done;
-  std::promise<void> release;
-  BusyLane(*store, schedule.id, release.get_future().share(),
-           [&](bool ok) { blocker_done.set_value(ok); });
+  BusyLane busy(*store, "");
   constexpr int kJobs = 40;
   std::mutex mu;
   std::map<std::string, std::vector<std::string>> winners_by_seat;
@@ -591,10 +656,8 @@ TEST_F(PostgresStoreTest, ABatchOfHoldsOnFewSeatsHasOneWinnerPerSeat) {
         LaneKeyOf(cmd));
   }
   // Every hold is queued behind the busy lane before it is let go.
-  while (store->Stats().queue_jobs < static_cast<size_t>(kJobs)) std::this_thread::yield();
-  const StoreStats before = store->Stats();
-  release.set_value();
-  EXPECT_TRUE(blocker_done.get_future().get());
+  const StoreStats before = busy.WaitForQueued(static_cast<size_t>(kJobs));
+  busy.Release();
   while (answered.load() < kJobs) std::this_thread::yield();
   const StoreStats after = store->Stats();
 
@@ -619,8 +682,7 @@ TEST_F(PostgresStoreTest, ABatchOfHoldsOnFewSeatsHasOneWinnerPerSeat) {
 TEST_F(PostgresStoreTest, AFailingSetBasedInsertRunsTheBatchAgainSingly) {
   auto store = Open(1);
   const Schedule schedule = MakeSchedule(2, 0);
-  std::promise<void> release;
-  BusyLane(*store, schedule.id, release.get_future().share(), [](bool) {});
+  BusyLane busy(*store, schedule.id);
   auto reservation = [&](const std::string& id) {
     Reservation r;
     r.id = id;
@@ -643,9 +705,8 @@ TEST_F(PostgresStoreTest, AFailingSetBasedInsertRunsTheBatchAgainSingly) {
                            },
                            [&, i](bool ok) { done[i].set_value(ok); }, schedule.id});
   }
-  while (store->Stats().queue_jobs < ids.size()) std::this_thread::yield();
-  const StoreStats before = store->Stats();
-  release.set_value();
+  const StoreStats before = busy.WaitForQueued(ids.size());
+  busy.Release();
   std::vector<bool> committed;
   for (auto& d : done) committed.push_back(d.get_future().get());
   EXPECT_EQ(committed, (std::vector<bool>{true, true, true, false, true}));
@@ -664,8 +725,7 @@ TEST_F(PostgresStoreTest, IdempotentRequestsInOneBatchStoreEachAnswerOnce) {
   std::vector<std::optional<IdempotentOutcome>> outcomes;
   // Runs one batch of requests with `keys`; returns how many batches ran singly meanwhile.
   auto batch = [&](const std::vector<std::string>& keys, const std::string& prefix) {
-    std::promise<void> release;
-    BusyLane(*store, "user_lane", release.get_future().share(), [](bool) {});
+    BusyLane busy(*store, "user_lane");
     outcomes.assign(keys.size(), std::nullopt);
     std::vector<std::promise<bool>> done(keys.size());
     for (size_t i = 0; i < keys.size(); ++i) {
@@ -682,9 +742,8 @@ TEST_F(PostgresStoreTest, IdempotentRequestsInOneBatchStoreEachAnswerOnce) {
           },
           [&, i](bool ok) { done[i].set_value(ok); }, "user_lane"});
     }
-    while (store->Stats().queue_jobs < keys.size()) std::this_thread::yield();
-    const StoreStats before = store->Stats();
-    release.set_value();
+    const StoreStats before = busy.WaitForQueued(keys.size());
+    busy.Release();
     for (auto& d : done) EXPECT_TRUE(d.get_future().get());
     return store->Stats().batches_run_singly - before.batches_run_singly;
   };
